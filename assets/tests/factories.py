@@ -1,0 +1,28 @@
+import factory
+
+from assets.models import Asset, Licence, Software
+from companies.tests.factories import CompanyFactory
+
+
+class AssetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Asset
+
+    company = factory.SubFactory(CompanyFactory)
+    hostname = factory.Sequence(lambda n: f"HOST-{n:05d}")
+
+
+class SoftwareFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Software
+
+    name = factory.Sequence(lambda n: f"Product {n}")
+
+
+class LicenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Licence
+
+    software = factory.SubFactory(SoftwareFactory)
+    company = factory.SubFactory(CompanyFactory)
+    seats = 5

@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NexusConfig(AppConfig):
+    name = "nexus"
+    verbose_name = _("Nexus")
+
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from . import checks  # noqa: F401  (registers system checks)
+
+        connection_created.connect(_sqlite_pragmas)
+
+
+def _sqlite_pragmas(sender, connection, **kwargs) -> None:
+    # init_command is not applied by every Django version for SQLite; make sure the
+    # foreign-key and WAL pragmas hold on every connection.
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA foreign_keys=ON;")

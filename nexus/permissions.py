@@ -1,0 +1,30 @@
+"""API permissions: Django model permissions drive the API (ARCHITECTURE rule 2)."""
+
+from rest_framework.permissions import DjangoModelPermissions
+
+
+class ModelPermissions(DjangoModelPermissions):
+    """Like DRF's, but reading also needs the `view` permission.
+
+    Object scoping is not done here: every viewset starts from
+    `Model.objects.visible_to(user)` (rule 1), so a row outside the caller's scope
+    is a 404, never a 403 that confirms it exists.
+    """
+
+    perms_map = {
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": [],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "POST": ["%(app_label)s.add_%(model_name)s"],
+        "PUT": ["%(app_label)s.change_%(model_name)s"],
+        "PATCH": ["%(app_label)s.change_%(model_name)s"],
+        "DELETE": ["%(app_label)s.delete_%(model_name)s"],
+    }
+
+
+class IsStaffAdmin(ModelPermissions):
+    """Admins only (superusers or members of the Admin role)."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_admin)

@@ -1,0 +1,84 @@
+import importlib
+
+from django.apps import apps
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
+from rest_framework_simplejwt.views import TokenRefreshView
+
+from accounts.api import views as account_api
+
+from . import views
+from .api import build_router
+
+admin.site.site_header = _("Nexus administration")
+admin.site.site_title = _("Nexus")
+admin.site.index_title = _("Back office")
+
+router = build_router()
+
+api_patterns = [
+    # The seeds write paths without a trailing slash; both forms are served.
+    re_path(r"^status/?$", views.StatusView.as_view(), name="status"),
+    re_path(r"^health/?$", views.StatusView.as_view(), name="health"),
+    re_path(r"^token/?$", account_api.LegacyTokenView.as_view(), name="legacy-token"),
+    re_path(
+        r"^auth/token/?$",
+        account_api.PairTokenObtainView.as_view(),
+        name="token-obtain",
+    ),
+    re_path(
+        r"^auth/token/refresh/?$", TokenRefreshView.as_view(), name="token-refresh"
+    ),
+    re_path(r"^auth/refresh/?$", TokenRefreshView.as_view(), name="auth-refresh"),
+    re_path(
+        r"^auth/login/?$",
+        account_api.EmailTokenObtainPairView.as_view(),
+        name="auth-login",
+    ),
+    re_path(r"^auth/logout/?$", account_api.LogoutView.as_view(), name="auth-logout"),
+    re_path(r"^auth/me/?$", account_api.MeView.as_view(), name="auth-me"),
+    re_path(r"^auth/profile/?$", account_api.MeView.as_view(), name="auth-profile"),
+    re_path(
+        r"^auth/register/?$", account_api.RegisterView.as_view(), name="auth-register"
+    ),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", include((api_patterns, "api"), namespace="api")),
+]
+
+# Each domain app's pages live under its own prefix when it has a urls.py.
+PAGE_PREFIXES = {
+    "companies": "companies/",
+    "contacts": "contacts/",
+    "assets": "assets/",
+    "tickets": "tickets/",
+    "projects": "projects/",
+    "knowledge": "kb/",
+    "manufacturing": "manufacturing/",
+    "integrations": "integrations/",
+}
+for app_label, prefix in PAGE_PREFIXES.items():
+    if not apps.is_installed(app_label):
+        continue
+    try:
+        importlib.import_module(f"{app_label}.urls")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{app_label}.urls":
+            raise
+        continue
+    urlpatterns.append(path(prefix, include(f"{app_label}.urls")))
