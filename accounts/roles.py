@@ -14,7 +14,7 @@ from .choices import Role
 
 ROLE_PERMISSIONS = {
     Role.MANAGER: ["accounts.view_user", "accounts.view_department"],
-    Role.TECHNICIAN: ["accounts.view_department"],
+    Role.TECHNICIAN: ["accounts.view_user", "accounts.view_department"],
     Role.BILLING: ["accounts.view_department"],
 }
 

@@ -81,3 +81,68 @@ def set_roles(user: User, roles: list[str]) -> User:
     user.save(update_fields=["is_staff"])
     user.__dict__.pop("roles", None)
     return user
+
+
+def _free_username(base: str) -> str:
+    base = (
+        "".join(ch for ch in base.lower() if ch.isalnum() or ch in "._-")[:140]
+        or "user"
+    )
+    candidate, n = base, 1
+    while User.objects.filter(username=candidate).exists():
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
+
+
+@transaction.atomic
+def create_employee(
+    *, email: str, password: str | None = None, roles=(), **fields
+) -> User:
+    """Create a staff user; username, employee code and hire date are generated."""
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("A user with this email already exists.")})
+    username = fields.pop("username", None) or _free_username(email.split("@")[0])
+    user = User(username=username, email=email, is_staff=True, **fields)
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from exc
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    if roles:
+        user.groups.set(roles)
+    return user
+
+
+@transaction.atomic
+def update_employee(
+    user: User, *, password: str | None = None, roles=None, **fields
+) -> User:
+    """Update a staff user's profile, roles and (optionally) password."""
+    for name, value in fields.items():
+        setattr(user, name, value)
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from exc
+        user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    if roles is not None:
+        user.groups.set(roles)
+        user.__dict__.pop("roles", None)
+    return user
+
+
+@transaction.atomic
+def deactivate_employee(user: User) -> User:
+    """Employees are deactivated, never deleted, so their history keeps its author."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    return user

@@ -139,3 +139,47 @@ class RoleSerializer(serializers.ModelSerializer):
     class Meta:
         model = Group
         fields = ["id", "name"]
+
+
+class EmployeeSerializer(serializers.ModelSerializer):
+    """A staff member (the NEXO seed's employees resource, over the User model)."""
+
+    department = serializers.SlugRelatedField(
+        slug_field="name",
+        queryset=Department.objects.all(),
+        required=False,
+        allow_null=True,
+    )
+    roles = serializers.SlugRelatedField(
+        source="groups",
+        slug_field="name",
+        many=True,
+        required=False,
+        queryset=Group.objects.exclude(name="Client"),
+    )
+    password = serializers.CharField(
+        write_only=True,
+        required=False,
+        style={"input_type": "password"},
+        help_text=_("Optional; without one the employee cannot sign in until reset."),
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "email",
+            "full_name",
+            "phone",
+            "position",
+            "department",
+            "employee_code",
+            "hire_date",
+            "roles",
+            "is_active",
+            "password",
+            "date_joined",
+        ]
+        read_only_fields = ["employee_code", "date_joined"]
+        extra_kwargs = {"username": {"required": False}}

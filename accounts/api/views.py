@@ -18,10 +18,18 @@ from nexus.permissions import IsStaffAdmin, ModelPermissions
 
 from ..axes import is_locked_out
 from ..models import ApiKey, Department, User
-from ..services import create_api_key, register_user, revoke_api_key
+from ..services import (
+    create_api_key,
+    create_employee,
+    deactivate_employee,
+    register_user,
+    revoke_api_key,
+    update_employee,
+)
 from .serializers import (
     ApiKeySerializer,
     DepartmentSerializer,
+    EmployeeSerializer,
     EmailTokenObtainPairSerializer,
     LegacyTokenRequestSerializer,
     LegacyTokenResponseSerializer,
@@ -65,6 +73,44 @@ class UserViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return User.objects.visible_to(self.request.user).for_api()
+
+
+class EmployeeViewSet(viewsets.ModelViewSet):
+    """Staff members (NEXO employees): employee code and hire date are automatic.
+
+    DELETE deactivates the account instead of removing it.
+    """
+
+    queryset = User.objects.none()
+    serializer_class = EmployeeSerializer
+    permission_classes = [ModelPermissions]
+    search_fields = ["username", "email", "full_name", "employee_code", "position"]
+    ordering_fields = ["full_name", "employee_code", "hire_date", "date_joined"]
+    filterset_fields = {
+        "department": ["exact"],
+        "department__name": ["exact"],
+        "is_active": ["exact"],
+        "hire_date": ["gte", "lte"],
+    }
+
+    def get_queryset(self):
+        user = self.request.user
+        if not user.is_authenticated or user.is_portal:
+            return User.objects.none()
+        return User.objects.staff().for_api()
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        roles = data.pop("groups", ())
+        serializer.instance = create_employee(roles=roles, **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        roles = data.pop("groups", None)
+        serializer.instance = update_employee(serializer.instance, roles=roles, **data)
+
+    def perform_destroy(self, instance):
+        deactivate_employee(instance)
 
 
 class DepartmentViewSet(viewsets.ModelViewSet):

@@ -203,3 +203,58 @@ def test_pagination_limit_is_capped(admin_api, make_user):
     body = admin_api.get("/api/users/?limit=2").json()
     assert len(body["results"]) == 2 and body["count"] >= 4 and body["next"]
     assert admin_api.get("/api/users/?limit=5000").status_code == 200
+
+
+def test_employee_created_with_generated_code_username_and_hire_date(admin_api):
+    from django.utils import timezone
+
+    from accounts.tests.factories import DepartmentFactory
+
+    DepartmentFactory(name="IT")
+    response = admin_api.post(
+        "/api/employees",
+        {
+            "email": "emp@nexo.test",
+            "full_name": "John Employee",
+            "position": "Developer",
+            "department": "IT",
+            "roles": ["Technician"],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["employee_code"].startswith("EMP-")
+    assert body["username"] == "emp"
+    assert body["hire_date"] == timezone.localdate().isoformat()
+    assert body["department"] == "IT" and body["roles"] == ["Technician"]
+
+
+def test_employee_bad_input_is_400(admin_api):
+    response = admin_api.post(
+        "/api/employees", {"email": "not-an-email", "department": "Nope"}, format="json"
+    )
+    assert response.status_code == 400
+    assert {"email", "department"} <= response.json().keys()
+
+
+def test_employee_delete_deactivates(admin_api, technician):
+    assert admin_api.delete(f"/api/employees/{technician.pk}").status_code == 204
+    technician.refresh_from_db()
+    assert technician.is_active is False
+
+
+def test_employees_hidden_from_portal_and_readonly_for_technician(
+    tech_api, portal_api_for
+):
+    from companies.tests.factories import CompanyFactory
+
+    assert tech_api.get("/api/employees").status_code == 200
+    assert (
+        tech_api.post(
+            "/api/employees", {"email": "x@y.test"}, format="json"
+        ).status_code
+        == 403
+    )
+    portal = portal_api_for(CompanyFactory())
+    assert portal.get("/api/employees").status_code == 403
