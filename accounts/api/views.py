@@ -29,8 +29,8 @@ from ..services import (
 from .serializers import (
     ApiKeySerializer,
     DepartmentSerializer,
-    EmployeeSerializer,
     EmailTokenObtainPairSerializer,
+    EmployeeSerializer,
     LegacyTokenRequestSerializer,
     LegacyTokenResponseSerializer,
     LogoutSerializer,
