@@ -283,13 +283,9 @@ class CreditAccount(TimeStampedModel):
     class Meta:
         verbose_name = _("credit account")
         verbose_name_plural = _("credit accounts")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(balance__gte=0) | Q(allow_overdraft=True),
-                name="%(app_label)s_%(class)s_no_overdraft",
-                violation_error_message=_("The balance cannot go below zero."),
-            )
-        ]
+        # No "balance >= 0" constraint: overdraft is decided per movement by the
+        # ledger services (a caller may allow it for one deduction), and an account
+        # already in overdraft must still accept purchases that do not clear it.
 
     def __str__(self) -> str:
         return f"{self.company}: {self.balance}"
