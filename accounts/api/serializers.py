@@ -83,8 +83,7 @@ class MeSerializer(UserSerializer):
 
 class ApiKeySerializer(serializers.ModelSerializer):
     user = UserBriefSerializer(read_only=True)
-    key = serializers.CharField(
-        read_only=True,
+    key = serializers.SerializerMethodField(
         help_text=_("The full key; returned only in the response that creates it."),
     )
 
@@ -102,6 +101,9 @@ class ApiKeySerializer(serializers.ModelSerializer):
             "key",
         ]
         read_only_fields = ["prefix", "revoked_at", "last_used_at", "created_at"]
+
+    def get_key(self, obj) -> str | None:
+        return self.context.get("plain_key")
 
 
 class RegisterSerializer(serializers.Serializer):

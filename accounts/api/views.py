@@ -145,9 +145,10 @@ class ApiKeyViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         key, plain = create_api_key(request.user, **serializer.validated_data)
-        data = self.get_serializer(key).data
-        data["key"] = plain
-        return Response(data, status=status.HTTP_201_CREATED)
+        context = {**self.get_serializer_context(), "plain_key": plain}
+        return Response(
+            ApiKeySerializer(key, context=context).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=None, responses=ApiKeySerializer)
     @action(detail=True, methods=["post"])

@@ -258,3 +258,11 @@ def test_employees_hidden_from_portal_and_readonly_for_technician(
     )
     portal = portal_api_for(CompanyFactory())
     assert portal.get("/api/employees").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "query", ["limit=abc", "offset=-1", "limit=0", "offset=x&offset=y"]
+)
+def test_malformed_pagination_is_400(admin_api, query):
+    response = admin_api.get(f"/api/users/?{query}")
+    assert response.status_code == 400
