@@ -129,7 +129,11 @@ class Asset(TimeStampedModel):
         verbose_name = _("asset")
         verbose_name_plural = _("assets")
         indexes = [
-            models.Index(fields=["company", "hostname"], name="assets_company_hostname")
+            models.Index(
+                fields=["company", "hostname"], name="assets_company_hostname"
+            ),
+            # The default ordering: lets pages and offsets be read from the index.
+            models.Index(fields=["hostname", "id"], name="assets_hostname_id"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 from django.db import models
 from django.db.models import Count
+from django.utils import timezone
 
 
 def _company_scoped(queryset, user, company_field: str):
@@ -15,12 +18,50 @@ class AssetQuerySet(models.QuerySet):
         return _company_scoped(self, user, "company_id")
 
     def for_api(self):
-        return self.select_related(
-            "company", "location", "assigned_contact", "assigned_user"
-        )
+        # Only the company is nested; other relations are written out as ids, so
+        # joining them would only cost time on every list.
+        return self.select_related("company")
 
     def for_list(self):
         return self.select_related("company", "location")
+
+    def for_detail(self):
+        return self.select_related(
+            "company", "location", "rmm_site", "assigned_contact", "assigned_user"
+        )
+
+    def offline_since(self, days: int, *, now=None):
+        since = (now or timezone.now()) - timedelta(days=days)
+        return self.filter(online=False, last_seen__lt=since)
+
+    def warranty_expiring(self, days: int, *, today=None):
+        today = today or timezone.localdate()
+        return self.filter(
+            warranty_expires__gte=today, warranty_expires__lte=today + timedelta(days)
+        )
+
+    # Bulk writes send no signals; they still have to invalidate cached list
+    # counts and page anchors (assets.listcache).
+    def update(self, **kwargs):
+        from .listcache import bump_asset_list_version
+
+        rows = super().update(**kwargs)
+        bump_asset_list_version()
+        return rows
+
+    def bulk_create(self, objs, *args, **kwargs):
+        from .listcache import bump_asset_list_version
+
+        created = super().bulk_create(objs, *args, **kwargs)
+        bump_asset_list_version()
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        from .listcache import bump_asset_list_version
+
+        rows = super().bulk_update(objs, fields, *args, **kwargs)
+        bump_asset_list_version()
+        return rows
 
 
 class SoftwareQuerySet(models.QuerySet):
@@ -46,7 +87,13 @@ class LicenceQuerySet(models.QuerySet):
         return self.annotate(seats_used=Count("assignments", distinct=True))
 
     def for_api(self):
-        return self.select_related("software__vendor", "company").with_seats_used()
+        return self.select_related("software", "company").with_seats_used()
+
+    def expiring(self, days: int, *, today=None):
+        today = today or timezone.localdate()
+        return self.filter(
+            expires_on__gte=today, expires_on__lte=today + timedelta(days)
+        )
 
     def for_list(self):
         return self.for_api()
@@ -57,7 +104,9 @@ class LicenceAssignmentQuerySet(models.QuerySet):
         return _company_scoped(self, user, "licence__company_id")
 
     def for_api(self):
-        return self.select_related("licence__software", "asset", "user", "contact")
+        return self.all()
 
     def for_list(self):
-        return self.for_api()
+        return self.select_related(
+            "licence__software", "licence__company", "asset", "user", "contact"
+        )

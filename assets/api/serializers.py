@@ -251,6 +251,11 @@ class LicenceSerializer(FastRepresentationMixin, serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at", "updated_at"]
 
+    def to_representation(self, instance):
+        if not hasattr(instance, "seats_used"):  # just written, not annotated
+            instance.seats_used = instance.assignments.count()
+        return super().to_representation(instance)
+
     def validate_seats(self, value):
         if value < 1:
             raise serializers.ValidationError(_("A licence has at least one seat."))

@@ -111,6 +111,7 @@ class ProfessionalSerializer(ContactSerializer):
     """An external professional (the NEXO seed's resource): a contact whose kind
     is always `professional`."""
 
+    url = DetailUrlField(view_name="api:professional-detail")
     kind = serializers.CharField(read_only=True)
 
     def create(self, validated_data):

@@ -1,0 +1,145 @@
+"""Inventory API: assets, software, licences and seat assignments (STYLE R10)."""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from ..models import Asset, Licence, LicenceAssignment, Software
+from ..services import assign_licence_seat
+from .filters import (
+    AssetFilterSet,
+    LicenceAssignmentFilterSet,
+    LicenceFilterSet,
+    SoftwareFilterSet,
+)
+from .pagination import KeysetOffsetPagination
+from .serializers import (
+    AssetSerializer,
+    LicenceAssignmentSerializer,
+    LicenceSerializer,
+    SoftwareSerializer,
+)
+
+
+class AssetViewSet(viewsets.ModelViewSet):
+    """Hardware assets; a client sees only its own company's (read-only)."""
+
+    queryset = Asset.objects.none()  # scoped in get_queryset()
+    serializer_class = AssetSerializer
+    filterset_class = AssetFilterSet
+    pagination_class = KeysetOffsetPagination
+    search_fields = [
+        "hostname",
+        "name",
+        "serial_number",
+        "asset_tag",
+        "last_logged_in_user",
+        "int_ip_address",
+        "ext_ip_address",
+        "company__name",
+    ]
+    ordering_fields = [
+        "id",
+        "hostname",
+        "name",
+        "status",
+        "last_seen",
+        "warranty_expires",
+        "created_at",
+        "updated_at",
+    ]
+
+    def get_queryset(self):
+        return Asset.objects.visible_to(self.request.user).for_api()
+
+
+class SoftwareViewSet(viewsets.ModelViewSet):
+    queryset = Software.objects.none()
+    serializer_class = SoftwareSerializer
+    filterset_class = SoftwareFilterSet
+    search_fields = ["name", "version", "category", "vendor__name"]
+    ordering_fields = ["name", "version", "category", "created_at"]
+
+    def get_queryset(self):
+        return Software.objects.visible_to(self.request.user).for_api()
+
+
+REVEAL_PARAMETER = OpenApiParameter(
+    "reveal",
+    OpenApiTypes.BOOL,
+    description="Show the full licence key (needs assets.change_licence).",
+)
+
+
+class LicenceViewSet(viewsets.ModelViewSet):
+    """Licences; keys are masked unless revealed by someone who may change them."""
+
+    queryset = Licence.objects.none()
+    serializer_class = LicenceSerializer
+    filterset_class = LicenceFilterSet
+    search_fields = ["software__name", "company__name", "notes"]
+    ordering_fields = ["expires_on", "seats", "purchase_date", "created_at"]
+
+    def get_queryset(self):
+        return Licence.objects.visible_to(self.request.user).for_api()
+
+    def _may_reveal(self) -> bool:
+        return self.request.user.has_perm("assets.change_licence")
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        reveal = self.request.query_params.get("reveal", "").lower()
+        if self.action == "retrieve" and reveal in ("1", "true", "yes"):
+            if not self._may_reveal():
+                raise PermissionDenied(_("You may not see licence keys."))
+            context["reveal_key"] = True
+        return context
+
+    @extend_schema(parameters=[REVEAL_PARAMETER])
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        responses=inline_serializer(
+            "LicenceKey",
+            {"id": serializers.IntegerField(), "licence_key": serializers.CharField()},
+        )
+    )
+    @action(detail=True, methods=["get"], url_path="key")
+    def key(self, request, pk=None):
+        """The full licence key (assets.change_licence only)."""
+        licence = self.get_object()
+        if not self._may_reveal():
+            raise PermissionDenied(_("You may not see licence keys."))
+        return Response({"id": licence.pk, "licence_key": licence.licence_key})
+
+
+class LicenceAssignmentViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.ListModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Seats of licences; assigning past the licence's seats is refused (400)."""
+
+    queryset = LicenceAssignment.objects.none()
+    serializer_class = LicenceAssignmentSerializer
+    filterset_class = LicenceAssignmentFilterSet
+    ordering_fields = ["created_at", "id"]
+
+    def get_queryset(self):
+        return LicenceAssignment.objects.visible_to(self.request.user).for_api()
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = assign_licence_seat(
+            data["licence"],
+            asset=data.get("asset"),
+            user=data.get("user"),
+            contact=data.get("contact"),
+        )
