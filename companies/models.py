@@ -183,6 +183,21 @@ class Company(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("companies:company_detail", args=[self.account_number])
 
+    @property
+    def effective_features(self) -> dict[str, str]:
+        """Plan features with the enabled per-company overrides applied.
+
+        Reads `plan.features` and `feature_overrides` through prefetches when the
+        queryset has them (`CompanyQuerySet.with_features()`).
+        """
+        features = {}
+        if self.plan_id is not None:
+            features = {f.key: f.value for f in self.plan.features.all()}
+        for override in self.feature_overrides.all():
+            if override.enabled:
+                features[override.key] = override.value
+        return features
+
 
 class CompanyFeatureOverride(models.Model):
     """A per-company value that replaces (or adds) a plan feature."""

@@ -40,11 +40,41 @@ class CompanyQuerySet(models.QuerySet):
 
         return self.filter(kind=CompanyKind.SUPPLIER)
 
+    def with_features(self):
+        return self.prefetch_related("plan__features", "feature_overrides")
+
     def for_api(self):
         return self.select_related("plan", "credit_account")
 
     def for_list(self):
         return self.select_related("plan", "credit_account")
+
+    def for_billing(self):
+        from django.db.models import Prefetch
+
+        from accounts.models import User
+        from assets.models import Asset
+
+        return (
+            self.with_features()
+            .select_related("plan", "credit_account")
+            .prefetch_related(
+                Prefetch(
+                    "assets",
+                    queryset=Asset.objects.only(
+                        "id",
+                        "company_id",
+                        "hostname",
+                        "hardware_type",
+                        "operating_system",
+                    ).order_by("hostname"),
+                ),
+                Prefetch(
+                    "users",
+                    queryset=User.objects.only("id", "company_id", "username", "email"),
+                ),
+            )
+        )
 
 
 class LocationQuerySet(models.QuerySet):

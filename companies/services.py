@@ -7,7 +7,7 @@ with a field dict; the API, admin, pages and tasks all call these (STYLE R6).
 import secrets
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
@@ -33,6 +33,7 @@ __all__ = [
     "generate_account_number",
     "purchase_credits",
     "refund_credits",
+    "update_company",
 ]
 
 
@@ -99,7 +100,9 @@ def _claim(number: int) -> None:
 
 
 def _save_company(company: Company, **save_kwargs) -> None:
-    company.full_clean()
+    # The number was range-checked and claimed by the caller; a clash found only at
+    # save time (a lost race) must still become DuplicateAccountNumber below.
+    company.full_clean(exclude=["account_number"])
     try:
         with transaction.atomic():  # savepoint: a lost race becomes a field error
             company.save(**save_kwargs)
@@ -155,15 +158,38 @@ def _check_number_range(number) -> None:
 def change_account_number(company: Company, *, account_number: int, actor=None):
     """Give a company a new account number (admins only); the new one is registered."""
     if actor is not None and not actor.is_admin:
-        raise ValidationError(
-            {"account_number": _("Only administrators may change an account number.")},
-            code="forbidden",
-        )
+        raise PermissionDenied(_("Only administrators may change an account number."))
     if account_number == company.account_number:
         return company
     _check_number_range(account_number)
     _claim(account_number)
     company.account_number = account_number
+    if actor is not None:
+        company._history_user = actor
+    _save_company(company)
+    return company
+
+
+UPDATABLE_COMPANY_FIELDS = frozenset(
+    f.name
+    for f in Company._meta.concrete_fields
+    if f.editable and f.name not in {"id", "account_number", "created_at"}
+)
+
+
+@transaction.atomic
+def update_company(company: Company, *, actor=None, **fields) -> Company:
+    """Change a company's fields; a new `account_number` needs an administrator."""
+    number = fields.pop("account_number", None)
+    unknown = set(fields) - UPDATABLE_COMPANY_FIELDS - {"plan_id"}
+    if unknown:
+        raise ValidationError(
+            {name: _("This field cannot be changed.") for name in sorted(unknown)}
+        )
+    if number is not None and number != company.account_number:
+        change_account_number(company, account_number=number, actor=actor)
+    for name, value in fields.items():
+        setattr(company, name, value)
     if actor is not None:
         company._history_user = actor
     _save_company(company)

@@ -3,7 +3,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import close_old_connections, connection
 
 from accounts.choices import Role
@@ -134,7 +134,7 @@ def test_change_account_number_by_admin_registers_it(make_user):
 def test_change_account_number_refused_for_non_admin(make_user):
     tech = make_user(Role.TECHNICIAN)
     company = create_company(name="Acme", account_number=111111)
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         change_account_number(company, account_number=222222, actor=tech)
 
 
