@@ -5,3 +5,22 @@ from django.utils.translation import gettext_lazy as _
 class KnowledgeConfig(AppConfig):
     name = "knowledge"
     verbose_name = _("Knowledge base")
+    nav_items = (
+        {
+            "label": _("Knowledge base"),
+            "url": "knowledge:home",
+            "perm": "knowledge.view_article",
+            "portal": True,
+            "order": 40,
+        },
+        {
+            "label": _("Assistant"),
+            "url": "knowledge:assistant",
+            "perm": "knowledge.use_assistant",
+            "portal": True,
+            "order": 41,
+        },
+    )
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (file clean-up only)

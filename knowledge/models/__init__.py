@@ -1,0 +1,27 @@
+from .articles import (
+    Article,
+    ArticleAttachment,
+    ArticleVersion,
+    ArticleVote,
+    Category,
+    Tag,
+)
+from .assistant import (
+    AssistantMessage,
+    AssistantSession,
+    ProviderConfig,
+    SessionDocument,
+)
+
+__all__ = [
+    "Article",
+    "ArticleAttachment",
+    "ArticleVersion",
+    "ArticleVote",
+    "AssistantMessage",
+    "AssistantSession",
+    "Category",
+    "ProviderConfig",
+    "SessionDocument",
+    "Tag",
+]

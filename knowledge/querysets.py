@@ -1,0 +1,161 @@
+"""Reads for the knowledge base: who sees what (ARCHITECTURE rule 1) and search."""
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+from .choices import ArticleStatus, ArticleVisibility
+
+EDIT_PERMISSION = "knowledge.change_article"
+
+
+def can_edit_articles(user) -> bool:
+    """Editors (staff with the change permission) also see drafts and archives."""
+    return bool(
+        user.is_authenticated and not user.is_portal and user.has_perm(EDIT_PERMISSION)
+    )
+
+
+class CategoryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self if user.is_authenticated else self.none()
+
+    def for_api(self):
+        return self.select_related("parent")
+
+    def for_list(self):
+        return self.for_api()
+
+
+class TagQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self if user.is_authenticated else self.none()
+
+    def for_api(self):
+        return self
+
+    def for_list(self):
+        return self
+
+
+class ArticleQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Editors: everything. Other staff: published articles of any visibility.
+        Clients: published portal articles, and published company-limited articles
+        of their own company."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_portal:
+            from .models import Article
+
+            own_company = Exists(
+                Article.companies.through.objects.filter(
+                    article_id=OuterRef("pk"), company_id=user.company_id
+                )
+            )
+            return self.filter(status=ArticleStatus.PUBLISHED).filter(
+                Q(visibility=ArticleVisibility.PORTAL)
+                | (Q(visibility=ArticleVisibility.COMPANIES) & own_company)
+            )
+        if can_edit_articles(user):
+            return self
+        return self.filter(status=ArticleStatus.PUBLISHED)
+
+    def published(self):
+        return self.filter(status=ArticleStatus.PUBLISHED)
+
+    def for_api(self):
+        return self.select_related(
+            "category", "author", "owner", "published_version", "latest_version"
+        ).prefetch_related("tags", "companies", "related_assets")
+
+    def for_list(self):
+        return self.select_related(
+            "category", "author", "latest_version"
+        ).prefetch_related("tags")
+
+    def search(self, text: str, *, mode: str = "all"):
+        """Rows matching `text`, best first, annotated with `search_rank` (and
+        `search_snippet` where the database can highlight). mode "all" needs every
+        word; "any" needs one (the assistant's retrieval)."""
+        from .search import search_queryset
+
+        return search_queryset(self, text, mode=mode)
+
+
+class ArticleVersionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from .models import Article
+
+        if not can_edit_articles(user):
+            return self.none()
+        return self.filter(article__in=Article.objects.visible_to(user))
+
+    def for_api(self):
+        return self.select_related("author")
+
+    def for_list(self):
+        return self.select_related("article", "author")
+
+
+class ArticleAttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from .models import Article
+
+        return self.filter(article__in=Article.objects.visible_to(user))
+
+    def for_api(self):
+        return self.select_related("uploaded_by")
+
+    def for_list(self):
+        return self.select_related("article", "uploaded_by")
+
+
+class ArticleVoteQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+
+class ProviderConfigQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated or user.is_portal:
+            return self.none()
+        return self
+
+    def for_list(self):
+        return self
+
+
+class AssistantSessionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A conversation belongs to the person who started it, and no one else."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+    def for_api(self):
+        return self.select_related("user").prefetch_related("messages", "documents")
+
+    def for_list(self):
+        return self.select_related("user")
+
+
+class AssistantMessageQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(session__user=user)
+
+    def for_list(self):
+        return self.select_related("session__user")
+
+
+class SessionDocumentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(session__user=user)
+
+    def for_list(self):
+        return self.select_related("session__user")
