@@ -1,0 +1,316 @@
+"""Run lifecycle: the database lock, progress recording, execution and the reaper."""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..choices import ACTIVE_STATUSES, SyncStatus, SyncTrigger
+from ..clients import (
+    ForeignOriginError,
+    UpstreamAuthError,
+    UpstreamError,
+    UpstreamRateLimited,
+)
+from ..models import SyncJob, SyncRun
+
+logger = logging.getLogger(__name__)
+
+MAX_PROBLEMS = 500  # warnings/errors kept per run; the counts stay exact
+MAX_LOG_CHARS = 200_000
+COUNTS = ("created", "updated", "unchanged", "retired", "skipped", "failed")
+# Errors after which carrying on would only hammer the upstream or leak a token.
+FATAL_UPSTREAM_ERRORS = (UpstreamAuthError, UpstreamRateLimited, ForeignOriginError)
+
+
+def stale_after() -> timedelta:
+    return timedelta(
+        minutes=getattr(settings, "NEXUS_SYNC_STALE_MINUTES", 30),
+    )
+
+
+class RunRecorder:
+    """Collects what a run does and writes it to its SyncRun now and then.
+
+    Progress is flushed at most every `flush_interval` seconds, so a 20,000
+    device sync costs a handful of UPDATEs, not one per device.
+    """
+
+    def __init__(
+        self,
+        run: SyncRun,
+        *,
+        on_progress: Callable[[int, int], None] | None = None,
+        flush_interval: float = 0.5,
+    ):
+        self.run = run
+        self.dry_run = run.dry_run
+        self.on_progress = on_progress
+        self.flush_interval = flush_interval
+        self.counts = dict.fromkeys(COUNTS, 0)
+        self.done = self.total = 0
+        self.warnings: list[dict] = []
+        self.errors: list[dict] = []
+        self.warning_total = self.error_total = 0
+        self.lines: list[str] = []
+        self.log_chars = 0
+        self._last_flush = 0.0
+        self.clients: dict[str, object] = {}
+
+    # -- recording ---------------------------------------------------------------------
+    def log(self, message: str) -> None:
+        stamp = timezone.now().strftime("%H:%M:%S")
+        line = f"{stamp} {message}"
+        if self.log_chars < MAX_LOG_CHARS:
+            self.lines.append(line)
+            self.log_chars += len(line) + 1
+        logger.info("sync run %s: %s", self.run.pk, message)
+
+    def count(self, kind: str, n: int = 1) -> None:
+        self.counts[kind] += n
+
+    def _problem(self, bucket: list, message: str, upstream_id) -> None:
+        if len(bucket) < MAX_PROBLEMS:
+            entry = {"message": str(message)}
+            if upstream_id is not None:
+                entry["upstream_id"] = str(upstream_id)
+            bucket.append(entry)
+
+    def warn(self, message: str, *, upstream_id=None) -> None:
+        self.warning_total += 1
+        self._problem(self.warnings, message, upstream_id)
+        self.log(f"WARNING {message}" + (f" [{upstream_id}]" if upstream_id else ""))
+
+    def error(self, message: str, *, upstream_id=None) -> None:
+        self.error_total += 1
+        self._problem(self.errors, message, upstream_id)
+        self.log(f"ERROR {message}" + (f" [{upstream_id}]" if upstream_id else ""))
+
+    def add_total(self, n: int) -> None:
+        self.total += n
+        self.flush()
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+        self.flush()
+
+    # -- persistence -------------------------------------------------------------------
+    def fields(self) -> dict:
+        extra_w = self.warning_total - len(self.warnings)
+        extra_e = self.error_total - len(self.errors)
+        warnings = self.warnings + (
+            [{"message": _("…and %(n)d more") % {"n": extra_w}}] if extra_w > 0 else []
+        )
+        errors = self.errors + (
+            [{"message": _("…and %(n)d more") % {"n": extra_e}}] if extra_e > 0 else []
+        )
+        return {
+            "progress_done": self.done,
+            "progress_total": max(self.total, self.done),
+            **{f"{kind}_count": value for kind, value in self.counts.items()},
+            "warnings": warnings,
+            "errors": errors,
+            "log": "\n".join(self.lines),
+            "stats": {
+                name: client.stats.as_dict() for name, client in self.clients.items()
+            },
+            "heartbeat_at": timezone.now(),
+        }
+
+    def flush(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_flush < self.flush_interval:
+            return
+        self._last_flush = now
+        fields = self.fields()
+        SyncRun.objects.filter(pk=self.run.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(self.run, name, value)
+        if self.on_progress:
+            self.on_progress(self.done, max(self.total, self.done))
+
+
+class ProblemCollector:
+    """A recorder stand-in that keeps only the errors (for nested service calls)."""
+
+    def __init__(self):
+        self.errors: list[str] = []
+
+    def count(self, kind: str, n: int = 1) -> None:
+        pass
+
+    def log(self, message: str) -> None:
+        pass
+
+    def warn(self, message: str, *, upstream_id=None) -> None:
+        pass
+
+    def error(self, message: str, *, upstream_id=None) -> None:
+        self.errors.append(str(message))
+
+
+# -- lifecycle -----------------------------------------------------------------------------
+def reap_stale_runs(*, job: SyncJob | None = None, now=None) -> int:
+    """Fail queued/running runs whose worker went away, which frees the lock."""
+    now = now or timezone.now()
+    cutoff = now - stale_after()
+    runs = SyncRun.objects.filter(status__in=ACTIVE_STATUSES)
+    if job is not None:
+        runs = runs.filter(job=job)
+    stale = [
+        run
+        for run in runs
+        if (run.heartbeat_at or run.started_at or run.created_at) < cutoff
+    ]
+    for run in stale:
+        SyncRun.objects.filter(pk=run.pk, status=run.status).update(
+            status=SyncStatus.FAILED,
+            finished_at=now,
+            errors=[
+                *run.errors,
+                {"message": _("Abandoned: no progress was reported.")},
+            ],
+        )
+    return len(stale)
+
+
+def start_run(
+    job: SyncJob,
+    *,
+    trigger: str = SyncTrigger.SCHEDULE,
+    dry_run: bool = False,
+    user=None,
+) -> SyncRun | None:
+    """Queue a run of `job`, or return None when one is already queued or running.
+
+    The partial unique constraint is the lock (STYLE R17b), so it holds across
+    processes and machines; stale runs are reaped first so a crash never wedges it.
+    """
+    reap_stale_runs(job=job)
+    try:
+        with transaction.atomic():  # savepoint: the IntegrityError must not poison
+            return SyncRun.objects.create(
+                job=job,
+                trigger=trigger,
+                dry_run=dry_run,
+                triggered_by=user if getattr(user, "pk", None) else None,
+                status=SyncStatus.QUEUED,
+                heartbeat_at=timezone.now(),
+            )
+    except IntegrityError:
+        return None
+
+
+@transaction.atomic
+def request_run(job: SyncJob, *, user=None, dry_run: bool = False) -> SyncRun:
+    """A staff "Run now" / "Dry run": queue it and hand it to a worker on commit."""
+    from ..tasks import execute_sync_run_task
+
+    run = start_run(job, trigger=SyncTrigger.MANUAL, dry_run=dry_run, user=user)
+    if run is None:
+        raise ValidationError(
+            {"job": _("%(job)s is already queued or running.") % {"job": job}}
+        )
+    transaction.on_commit(lambda: execute_sync_run_task.delay(run.pk))
+    return run
+
+
+def execute_run(
+    run: SyncRun,
+    *,
+    clients=None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> SyncRun:
+    """Run a queued SyncRun to the end; every outcome is written to the row.
+
+    Not one transaction: each batch commits on its own, so a failure part-way
+    leaves finished companies written and the rest untouched, and the next run
+    completes the work (upserts are keyed by upstream ids).
+    """
+    from .jobs import JOB_RUNNERS, Clients
+
+    now = timezone.now()
+    taken = SyncRun.objects.filter(pk=run.pk, status=SyncStatus.QUEUED).update(
+        status=SyncStatus.RUNNING, started_at=now, heartbeat_at=now
+    )
+    if not taken:
+        run.refresh_from_db()
+        return run
+    run.status, run.started_at = SyncStatus.RUNNING, now
+    recorder = RunRecorder(run, on_progress=on_progress)
+    clients = clients or Clients()
+    recorder.clients = clients.opened
+    status = SyncStatus.SUCCEEDED
+    started = time.perf_counter()
+    kind = run.job.kind
+    recorder.log(
+        _("%(job)s started%(dry)s")
+        % {
+            "job": run.job,
+            "dry": _(" (dry run: nothing is written)") if run.dry_run else "",
+        }
+    )
+    try:
+        JOB_RUNNERS[kind](recorder, clients, dry_run=run.dry_run)
+    except UpstreamError as exc:
+        status = SyncStatus.FAILED
+        recorder.error(_("Aborted: %(error)s") % {"error": exc}, upstream_id=None)
+    except Exception as exc:  # the row must say what happened, whatever it was
+        status = SyncStatus.FAILED
+        logger.exception("sync run %s crashed", run.pk)
+        recorder.error(_("Internal error: %(error)r") % {"error": exc})
+        recorder.log(traceback.format_exc(limit=8))
+    finally:
+        clients.close()
+    if status == SyncStatus.SUCCEEDED and (
+        recorder.error_total or recorder.counts["failed"]
+    ):
+        status = SyncStatus.PARTIAL
+    elapsed = time.perf_counter() - started
+    http = sum(
+        c.stats.http_seconds + c.stats.wait_seconds for c in clients.opened.values()
+    )
+    recorder.log(
+        _("Finished: %(status)s in %(s).1fs (%(http).1fs waiting on upstreams)")
+        % {"status": SyncStatus(status).label, "s": elapsed, "http": http}
+    )
+    fields = recorder.fields()
+    fields["stats"]["elapsed_seconds"] = round(elapsed, 3)
+    fields["stats"]["upstream_seconds"] = round(http, 3)
+    fields["stats"]["local_seconds"] = round(max(0.0, elapsed - http), 3)
+    fields.update(status=status, finished_at=timezone.now())
+    if status != SyncStatus.FAILED:
+        fields["progress_done"] = fields["progress_total"] = max(
+            fields["progress_total"], fields["progress_done"]
+        )
+    SyncRun.objects.filter(pk=run.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(run, name, value)
+    if on_progress:
+        on_progress(run.progress_done, run.progress_total)
+    return run
+
+
+def run_sync_job(
+    job: SyncJob,
+    *,
+    trigger: str = SyncTrigger.SCHEDULE,
+    dry_run: bool = False,
+    user=None,
+    clients=None,
+    on_progress=None,
+) -> SyncRun | None:
+    """Run `job` now in this process; None when it is already running elsewhere."""
+    run = start_run(job, trigger=trigger, dry_run=dry_run, user=user)
+    if run is None:
+        return None
+    return execute_run(run, clients=clients, on_progress=on_progress)
