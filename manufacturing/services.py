@@ -73,7 +73,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, models.Model):
         return str(value)
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
+        return f"{value.normalize():f}"
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return value
