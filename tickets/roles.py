@@ -3,7 +3,26 @@
 from accounts.choices import Role
 
 ROLE_PERMISSIONS = {
-    Role.MANAGER: ["tickets.*"],
+    # Not "tickets.*": that would include view_all_tickets, and managers are
+    # scoped to their department.
+    Role.MANAGER: [
+        "tickets.add_*",
+        "tickets.change_*",
+        "tickets.delete_*",
+        "tickets.view_ticket",
+        "tickets.view_comment",
+        "tickets.view_attachment",
+        "tickets.view_ticketevent",
+        "tickets.view_timeentry",
+        "tickets.view_cannedresponse",
+        "tickets.view_slapolicy",
+        "tickets.view_businesscalendar",
+        "tickets.view_workinghours",
+        "tickets.view_holiday",
+        "tickets.view_tag",
+        "tickets.view_mailbox",
+        "tickets.view_inboundmessage",
+    ],
     Role.TECHNICIAN: [
         "tickets.view_ticket",
         "tickets.add_ticket",
