@@ -1,9 +1,12 @@
 """Upstream connections, the sync jobs that use them and the record of each run."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nexus.fields import EncryptedTextField, mask_secret
@@ -14,6 +17,7 @@ from .choices import (
     DEFAULT_INTERVAL_MINUTES,
     FINISHED_STATUSES,
     ConnectionKind,
+    JobHealth,
     SyncJobKind,
     SyncStatus,
     SyncTrigger,
@@ -171,6 +175,37 @@ class SyncJob(TimeStampedModel):
 
     def __str__(self) -> str:
         return str(self.get_kind_display())
+
+    @property
+    def last_run(self) -> "SyncRun | None":
+        runs = getattr(self, "latest_runs", None)
+        if runs is None:
+            return self.runs.order_by("-created_at", "-id").first()
+        return runs[0] if runs else None
+
+    def health(self, *, now=None) -> str:
+        """How the job is doing, from its latest run (for the dashboard card)."""
+        if not self.enabled:
+            return JobHealth.DISABLED
+        run = self.last_run
+        if run is None:
+            return JobHealth.IDLE
+        if run.status == SyncStatus.FAILED:
+            return JobHealth.BAD
+        if run.status == SyncStatus.PARTIAL:
+            return JobHealth.WARN
+        if run.status in ACTIVE_STATUSES:
+            return JobHealth.OK
+        # A success that is more than two periods old means the schedule stalled.
+        period = timedelta(minutes=self.interval_minutes if not self.crontab else 1440)
+        finished = run.finished_at or run.created_at
+        if (now or timezone.now()) - finished > 2 * period:
+            return JobHealth.WARN
+        return JobHealth.OK
+
+    @property
+    def health_display(self) -> str:
+        return str(JobHealth(self.health()).label)
 
     @property
     def schedule_display(self) -> str:

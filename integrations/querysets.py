@@ -1,5 +1,5 @@
 from django.db import models
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 
 
 def _staff_only(queryset, user):
@@ -24,30 +24,23 @@ class SyncJobQuerySet(models.QuerySet):
     def visible_to(self, user):
         return _staff_only(self, user)
 
-    def with_last_run_id(self):
+    def with_last_run(self):
+        """Prefetch each job's latest run (one query for all jobs) as `last_run`."""
         from .models import SyncRun
 
-        latest = SyncRun.objects.filter(job=OuterRef("pk")).order_by(
+        latest = SyncRun.objects.filter(job=OuterRef("job")).order_by(
             "-created_at", "-id"
         )
-        return self.annotate(last_run_id=Subquery(latest.values("id")[:1]))
+        runs = SyncRun.objects.filter(pk=Subquery(latest.values("pk")[:1])).defer("log")
+        return self.prefetch_related(
+            Prefetch("runs", queryset=runs, to_attr="latest_runs")
+        )
 
     def for_api(self):
-        return self.select_related("periodic_task").with_last_run_id()
+        return self.select_related("periodic_task").with_last_run()
 
     def for_list(self):
         return self.for_api()
-
-    def with_last_runs(self) -> list:
-        """Evaluate and attach `last_run` to each job with one more query."""
-        from .models import SyncRun
-
-        jobs = list(self.with_last_run_id())
-        ids = [job.last_run_id for job in jobs if job.last_run_id]
-        runs = SyncRun.objects.in_bulk(ids) if ids else {}
-        for job in jobs:
-            job.last_run = runs.get(job.last_run_id)
-        return jobs
 
 
 class SyncRunQuerySet(models.QuerySet):
