@@ -33,6 +33,7 @@ __all__ = [
     "generate_account_number",
     "purchase_credits",
     "refund_credits",
+    "reserve_account_number",
     "update_company",
 ]
 
@@ -44,8 +45,8 @@ class DuplicateAccountNumber(ValidationError):
 # --------------------------------------------------------------------------- numbers
 
 
-def _reserve(number: int) -> bool:
-    """Record `number` as issued; False if it was issued before."""
+def reserve_account_number(number: int) -> bool:
+    """Record `number` as issued (never to be generated); False if it already was."""
     try:
         with transaction.atomic():  # savepoint: a duplicate must not abort the caller
             IssuedAccountNumber.objects.create(number=number)
@@ -77,7 +78,7 @@ def generate_account_number() -> int:
     span = ACCOUNT_NUMBER_MAX - ACCOUNT_NUMBER_MIN + 1
     for _attempt in range(MAX_ACCOUNT_NUMBER_ATTEMPTS):
         number = ACCOUNT_NUMBER_MIN + secrets.randbelow(span)
-        if not _reserve(number):
+        if not reserve_account_number(number):
             continue
         # Rows written before the registry existed (or by raw imports) are not
         # registered; the reservation above is kept so the number is skipped later.
@@ -96,7 +97,7 @@ def _claim(number: int) -> None:
         raise _duplicate(number)
     # An explicit number may have been issued before (e.g. to a company deleted here
     # but still present in Freshservice); the sync must be able to bring it back.
-    _reserve(number)
+    reserve_account_number(number)
 
 
 def _save_company(company: Company, **save_kwargs) -> None:
