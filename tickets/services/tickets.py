@@ -526,7 +526,9 @@ def merge_tickets(source: Ticket, *, into: Ticket, by, channel: str) -> Ticket:
         raise ValidationError({"into": _("A ticket cannot be merged into itself.")})
     locked = {
         t.pk: t
-        for t in Ticket.objects.select_for_update().filter(pk__in=[source.pk, into.pk])
+        for t in Ticket.objects.select_for_update()
+        .filter(pk__in=[source.pk, into.pk])
+        .order_by("pk")
     }
     source, into = locked[source.pk], locked[into.pk]
     if source.company_id != into.company_id:

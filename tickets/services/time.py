@@ -141,7 +141,9 @@ def edit_time(entry: TimeEntry, *, by, channel: str, **changes) -> TimeEntry:
         )
     # Lock the entry so two edits at once cannot both bill from the same state.
     entry = (
-        TimeEntry.objects.select_for_update().select_related("ticket").get(pk=entry.pk)
+        TimeEntry.objects.select_for_update(of=("self",))
+        .select_related("ticket")
+        .get(pk=entry.pk)
     )
     _check_owner(entry, by)
     old_minutes = entry.minutes
@@ -174,7 +176,7 @@ def delete_time(entry: TimeEntry, *, by, channel: str) -> None:
     """Remove a time entry and refund exactly what it had deducted."""
     _require_staff(by)
     entry = (
-        TimeEntry.objects.select_for_update()
+        TimeEntry.objects.select_for_update(of=("self",))
         .select_related("ticket", "billed_company")
         .filter(pk=entry.pk)
         .first()
