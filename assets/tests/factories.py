@@ -1,6 +1,6 @@
 import factory
 
-from assets.models import Asset, Licence, Software
+from assets.models import Asset, Licence, LicenceAssignment, Software
 from companies.tests.factories import CompanyFactory
 
 
@@ -26,3 +26,13 @@ class LicenceFactory(factory.django.DjangoModelFactory):
     software = factory.SubFactory(SoftwareFactory)
     company = factory.SubFactory(CompanyFactory)
     seats = 5
+
+
+class LicenceAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LicenceAssignment
+
+    licence = factory.SubFactory(LicenceFactory)
+    asset = factory.SubFactory(
+        AssetFactory, company=factory.SelfAttribute("..licence.company")
+    )
