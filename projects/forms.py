@@ -35,3 +35,17 @@ class MessageForm(forms.Form):
 
 class ThreadFileForm(forms.Form):
     file = forms.FileField(label=_("File"))
+
+
+class TaskTimeForm(forms.Form):
+    """Log time on one of a project's tasks."""
+
+    task = forms.ModelChoiceField(label=_("Task"), queryset=Task.objects.none())
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=24 * 60)
+    billable = forms.BooleanField(label=_("Billable"), required=False, initial=True)
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args, tasks=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if tasks is not None:
+            self.fields["task"].queryset = tasks

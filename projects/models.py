@@ -25,6 +25,7 @@ from .querysets import (
     MessageQuerySet,
     ProjectQuerySet,
     TaskQuerySet,
+    TaskTimeEntryQuerySet,
     ThreadFileQuerySet,
     ThreadQuerySet,
 )
@@ -294,6 +295,38 @@ class Task(TimeStampedModel):
         from .querysets import spent_minutes_of_task
 
         return spent_minutes_of_task(self.pk)
+
+
+class TaskTimeEntry(models.Model):
+    """Links a time entry (a `tickets.TimeEntry` without a ticket) to its task.
+
+    The time entry carries the minutes and the credits billed to the project's
+    client; deleting it (which refunds them) removes this link too. A task with
+    logged time cannot be deleted until its time is.
+    """
+
+    task = models.ForeignKey(
+        Task,
+        verbose_name=_("task"),
+        on_delete=models.PROTECT,
+        related_name="time_entries",
+    )
+    time_entry = models.OneToOneField(
+        "tickets.TimeEntry",
+        verbose_name=_("time entry"),
+        on_delete=models.CASCADE,
+        related_name="task_link",
+    )
+
+    objects = TaskTimeEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-time_entry__started_at", "-id"]
+        verbose_name = _("task time entry")
+        verbose_name_plural = _("task time entries")
+
+    def __str__(self) -> str:
+        return f"{self.task}: {self.time_entry}"
 
 
 class Thread(TimeStampedModel):

@@ -9,7 +9,16 @@
 """
 
 from django.db import models
-from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 
 from accounts.choices import Role
@@ -33,8 +42,6 @@ def _count(queryset, group_by: str):
 
 
 def _sum_minutes(queryset, group_by: str):
-    from django.db.models import Sum
-
     return Coalesce(
         Subquery(
             queryset.order_by()
@@ -48,32 +55,25 @@ def _sum_minutes(queryset, group_by: str):
 
 
 def _time_entry_model():
-    from django.apps import apps
+    from .models import TaskTimeEntry
 
-    try:  # TEMP until TaskTimeEntry lands
-        return apps.get_model("projects", "TaskTimeEntry")
-    except LookupError:
-        return None
+    return TaskTimeEntry
 
 
 def spent_minutes_of_project(project_id) -> int:
-    if _time_entry_model() is None:
-        return 0
     return (
         _time_entry_model()
         .objects.filter(task__project_id=project_id)
-        .aggregate(n=models.Sum("time_entry__minutes"))["n"]
+        .aggregate(n=Sum("time_entry__minutes"))["n"]
         or 0
     )
 
 
 def spent_minutes_of_task(task_id) -> int:
-    if _time_entry_model() is None:
-        return 0
     return (
         _time_entry_model()
         .objects.filter(task_id=task_id)
-        .aggregate(n=models.Sum("time_entry__minutes"))["n"]
+        .aggregate(n=Sum("time_entry__minutes"))["n"]
         or 0
     )
 
@@ -94,20 +94,13 @@ class ProjectQuerySet(models.QuerySet):
         from .models import Task
 
         tasks = Task.objects.filter(project_id=OuterRef("pk"))
-        return (
-            self.annotate(
-                _task_total=_count(tasks, "project_id"),
-                _task_done=_count(tasks.filter(status="completed"), "project_id"),
-            )
-            if _time_entry_model() is None
-            else self.annotate(
-                _task_total=_count(tasks, "project_id"),
-                _task_done=_count(tasks.filter(status="completed"), "project_id"),
-                _spent_minutes=_sum_minutes(
-                    _time_entry_model().objects.filter(task__project_id=OuterRef("pk")),
-                    "task__project_id",
-                ),
-            )
+        return self.annotate(
+            _task_total=_count(tasks, "project_id"),
+            _task_done=_count(tasks.filter(status="completed"), "project_id"),
+            _spent_minutes=_sum_minutes(
+                _time_entry_model().objects.filter(task__project_id=OuterRef("pk")),
+                "task__project_id",
+            ),
         )
 
     def for_api(self):
@@ -143,8 +136,6 @@ class TaskQuerySet(models.QuerySet):
         )
 
     def with_figures(self):
-        if _time_entry_model() is None:
-            return self
         return self.annotate(
             _spent_minutes=_sum_minutes(
                 _time_entry_model().objects.filter(task_id=OuterRef("pk")), "task_id"

@@ -6,17 +6,23 @@ raises Django's `ValidationError` with a field dict, which the API answers with 
 
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from companies.services import deduct_credits
+from tickets.choices import EventChannel
+from tickets.models import TimeEntry, minutes_to_hours
 from tickets.rendering import render_markdown
+from tickets.services import delete_time
 from tickets.uploads import check_upload
 
 from .choices import TaskStatus
-from .models import Message, Project, Task, Thread, ThreadFile
+from .models import Message, Project, Task, TaskTimeEntry, Thread, ThreadFile
 
 MAX_MESSAGE_LENGTH = 20_000
+MAX_MINUTES = 24 * 60  # one entry is at most a day (tickets.TimeEntry's constraint)
 
 
 def _names(users) -> str:
@@ -157,6 +163,106 @@ def move_task(task: Task, *, status: str) -> Task:
     task.full_clean()
     task.save(update_fields=["status", "completed_at", "updated_at"])
     return task
+
+
+def _in_the_way(what: str) -> ValidationError:
+    return ValidationError(
+        _(
+            "%(what)s has logged time; delete its time entries first (that "
+            "refunds the credits they billed)."
+        )
+        % {"what": what},
+        code="protected",
+    )
+
+
+@transaction.atomic
+def delete_task(task: Task) -> None:
+    """Delete a task that has no logged time (time is billed, so it goes first)."""
+    if task.time_entries.exists():
+        raise _in_the_way(_("This task"))
+    task.delete()
+
+
+@transaction.atomic
+def delete_project(project: Project) -> None:
+    """Delete a project, its tasks and threads, if none of its tasks has time."""
+    if TaskTimeEntry.objects.filter(task__project=project).exists():
+        raise _in_the_way(_("This project"))
+    for shared in ThreadFile.objects.filter(thread__project=project):
+        delete_thread_file(shared)
+    project.delete()
+
+
+# ---------------------------------------------------------------------- time entries
+
+
+@transaction.atomic
+def log_task_time(
+    task: Task,
+    *,
+    user,
+    minutes: int,
+    billable: bool = True,
+    note: str = "",
+    started_at=None,
+) -> TaskTimeEntry:
+    """Record time worked on a task as a `tickets.TimeEntry` without a ticket.
+
+    Billable time is deducted from the project client's credits in the same
+    transaction, exactly as a ticket's time is (tickets.services.time): the entry
+    keeps what it billed, so the helpdesk's edit and delete refund the difference.
+    """
+    if user is None or user.company_id is not None:
+        raise PermissionDenied(_("Only staff can log time."))
+    if (
+        not isinstance(minutes, int)
+        or isinstance(minutes, bool)
+        or not 1 <= minutes <= MAX_MINUTES
+    ):
+        raise ValidationError(
+            {
+                "minutes": _("Minutes must be between 1 and %(max)s.")
+                % {"max": MAX_MINUTES}
+            },
+            code="invalid",
+        )
+    company = task.project.client
+    entry = TimeEntry(
+        ticket=None,
+        company=company,
+        user=user,
+        minutes=minutes,
+        billable=billable,
+        note=note,
+        started_at=started_at or timezone.now(),
+    )
+    entry.full_clean()
+    entry.save()
+    if billable:
+        hours = minutes_to_hours(entry.minutes)
+        movement = deduct_credits(
+            company,
+            amount=hours,
+            actor=user,
+            reference=entry.reference,
+            note=note[:200]
+            or _("Time on %(code)s: %(task)s")
+            % {"code": task.project.code, "task": task.title},
+        )
+        entry.billed_hours = hours
+        entry.billed_company = company
+        entry.over_credit = movement.balance_after < 0
+        entry.save(update_fields=["billed_hours", "billed_company", "over_credit"])
+    return TaskTimeEntry.objects.create(task=task, time_entry=entry)
+
+
+@transaction.atomic
+def delete_task_time(
+    link: TaskTimeEntry, *, by, channel: str = EventChannel.PAGE
+) -> None:
+    """Remove time logged on a task; the helpdesk's service refunds its credits."""
+    delete_time(link.time_entry, by=by, channel=channel)
 
 
 # --------------------------------------------------------------------------- threads

@@ -12,9 +12,16 @@ from django.views.decorators.http import require_POST
 
 from .api.filters import ProjectFilterSet, TaskFilterSet
 from .choices import TaskStatus
-from .forms import MessageForm, MoveTaskForm, TaskForm, ThreadFileForm
-from .models import Project, Task, Thread, ThreadFile
-from .services import move_task, post_message, save_task, share_thread_file
+from .forms import MessageForm, MoveTaskForm, TaskForm, TaskTimeForm, ThreadFileForm
+from .models import Project, Task, TaskTimeEntry, Thread, ThreadFile
+from .services import (
+    delete_task_time,
+    log_task_time,
+    move_task,
+    post_message,
+    save_task,
+    share_thread_file,
+)
 
 PAGE_SIZE = 25
 
@@ -69,6 +76,14 @@ def project_detail(request, pk: int):
             else:
                 messages.success(request, _("Task “%s” added.") % task.title)
                 return redirect(project)
+    return _render_detail(
+        request, project, form=form, status=400 if form and form.errors else 200
+    )
+
+
+def _render_detail(request, project, *, form=None, time_form=None, status=200):
+    if form is None and request.user.has_perm("projects.add_task"):
+        form = TaskForm()
     tasks = (
         Task.objects.visible_to(request.user)
         .for_list()
@@ -83,12 +98,69 @@ def project_detail(request, pk: int):
         "form": form,
         "members": project.members.all(),
     }
-    context.update(_time_context(request, project))
-    return render(request, "projects/project_detail.html", context)
+    context.update(_time_context(request, project, form=time_form))
+    return render(request, "projects/project_detail.html", context, status=status)
 
 
-def _time_context(request, project) -> dict:
-    return {}
+def _time_context(request, project, form=None) -> dict:
+    if not request.user.has_perm("projects.view_tasktimeentry"):
+        return {}
+    tasks = Task.objects.visible_to(request.user).filter(project=project)
+    if form is None and request.user.has_perm("projects.add_tasktimeentry"):
+        form = TaskTimeForm(tasks=tasks, initial={"billable": True})
+    entries = (
+        TaskTimeEntry.objects.visible_to(request.user)
+        .for_list()
+        .filter(task__project=project)[:50]
+    )
+    return {"time_entries": entries, "time_form": form}
+
+
+@login_required
+@require_POST
+@permission_required("projects.add_tasktimeentry", raise_exception=True)
+def project_log_time(request, pk: int):
+    """Log time on a task of the project (billed to the client's credits)."""
+    project = _visible_project(request, pk)
+    tasks = Task.objects.visible_to(request.user).filter(project=project)
+    form = TaskTimeForm(request.POST, tasks=tasks)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            log_task_time(
+                data["task"],
+                user=request.user,
+                minutes=data["minutes"],
+                billable=data["billable"],
+                note=data["note"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Time logged."))
+            return redirect(project)
+    return _render_detail(request, project, time_form=form, status=400)
+
+
+@login_required
+@require_POST
+@permission_required("projects.delete_tasktimeentry", raise_exception=True)
+def time_delete(request, pk: int):
+    """Delete time logged on a task; its billed credits are refunded."""
+    link = get_object_or_404(
+        TaskTimeEntry.objects.visible_to(request.user).select_related(
+            "task", "time_entry"
+        ),
+        pk=pk,
+    )
+    project_id = link.task.project_id
+    try:
+        delete_task_time(link, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Time entry deleted; its credits were refunded."))
+    return redirect("projects:project_detail", pk=project_id)
 
 
 def _board_context(request, project) -> dict:

@@ -10,7 +10,7 @@ from ..choices import (
     TaskStatus,
     ThreadKind,
 )
-from ..models import Project, Task, Thread
+from ..models import Project, Task, TaskTimeEntry, Thread
 
 
 class SeedMultipleChoiceField(django_filters.fields.MultipleChoiceField):
@@ -81,3 +81,20 @@ class ThreadFilterSet(django_filters.FilterSet):
         if value == ThreadKind.COMPANY:
             return queryset.filter(company__isnull=False)
         return queryset.filter(project__isnull=True, company__isnull=True)
+
+
+class TaskTimeEntryFilterSet(django_filters.FilterSet):
+    task = django_filters.NumberFilter(field_name="task_id")
+    project = django_filters.NumberFilter(field_name="task__project_id")
+    user = django_filters.NumberFilter(field_name="time_entry__user_id")
+    billable = django_filters.BooleanFilter(field_name="time_entry__billable")
+    started_after = django_filters.DateTimeFilter(
+        field_name="time_entry__started_at", lookup_expr="gte"
+    )
+    started_before = django_filters.DateTimeFilter(
+        field_name="time_entry__started_at", lookup_expr="lte"
+    )
+
+    class Meta:
+        model = TaskTimeEntry
+        fields: dict = {}

@@ -18,8 +18,8 @@ from companies.models import Company
 from nexus.api import VisiblePKField
 
 from ..choices import ProjectStatus, TaskPriority, TaskStatus, ThreadKind
-from ..models import Message, Project, Task, Thread, ThreadFile
-from ..services import save_project, save_task, save_thread
+from ..models import Message, Project, Task, TaskTimeEntry, Thread, ThreadFile
+from ..services import log_task_time, save_project, save_task, save_thread
 
 User = get_user_model()
 
@@ -347,3 +347,63 @@ class ThreadFileSerializer(serializers.ModelSerializer):
         )
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
+
+
+class TaskTimeEntrySerializer(serializers.ModelSerializer):
+    """Time logged on a task; billable time is deducted from the client's credits."""
+
+    task = TaskBriefSerializer(read_only=True)
+    task_id = VisiblePKField(
+        source="task", queryset=Task.objects.all(), write_only=True
+    )
+    project = ProjectBriefSerializer(source="task.project", read_only=True)
+    user = UserBriefSerializer(source="time_entry.user", read_only=True)
+    time_entry_id = serializers.IntegerField(read_only=True)
+    minutes = serializers.IntegerField(
+        source="time_entry.minutes", min_value=1, max_value=24 * 60
+    )
+    billable = serializers.BooleanField(source="time_entry.billable", default=True)
+    note = serializers.CharField(
+        source="time_entry.note", required=False, allow_blank=True, default=""
+    )
+    started_at = serializers.DateTimeField(
+        source="time_entry.started_at", required=False
+    )
+    billed_hours = serializers.DecimalField(
+        source="time_entry.billed_hours",
+        max_digits=10,
+        decimal_places=2,
+        read_only=True,
+        help_text="Credits deducted from the client for this entry.",
+    )
+    over_credit = serializers.BooleanField(
+        source="time_entry.over_credit", read_only=True
+    )
+
+    class Meta:
+        model = TaskTimeEntry
+        fields = [
+            "id",
+            "task",
+            "task_id",
+            "project",
+            "user",
+            "time_entry_id",
+            "minutes",
+            "billable",
+            "note",
+            "started_at",
+            "billed_hours",
+            "over_credit",
+        ]
+
+    def create(self, validated_data):
+        entry = validated_data.pop("time_entry")
+        return log_task_time(
+            validated_data["task"],
+            user=self.context["request"].user,
+            minutes=entry["minutes"],
+            billable=entry.get("billable", True),
+            note=entry.get("note", ""),
+            started_at=entry.get("started_at"),
+        )

@@ -2,19 +2,32 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import parsers, status, viewsets
+from rest_framework import mixins, parsers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from nexus.permissions import ModelPermissions
+from tickets.choices import EventChannel
 
-from ..models import Message, Project, Task, Thread, ThreadFile
-from ..services import post_message, share_thread_file
-from .filters import ProjectFilterSet, TaskFilterSet, ThreadFilterSet
+from ..models import Message, Project, Task, TaskTimeEntry, Thread, ThreadFile
+from ..services import (
+    delete_project,
+    delete_task,
+    delete_task_time,
+    post_message,
+    share_thread_file,
+)
+from .filters import (
+    ProjectFilterSet,
+    TaskFilterSet,
+    TaskTimeEntryFilterSet,
+    ThreadFilterSet,
+)
 from .serializers import (
     MessageSerializer,
     ProjectSerializer,
     TaskSerializer,
+    TaskTimeEntrySerializer,
     ThreadFileSerializer,
     ThreadSerializer,
 )
@@ -49,6 +62,9 @@ class ProjectViewSet(RefetchMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         return Project.objects.visible_to(self.request.user).for_api()
 
+    def perform_destroy(self, instance):
+        delete_project(instance)
+
 
 class TaskViewSet(RefetchMixin, viewsets.ModelViewSet):
     """Tasks (NEXO seed); `dependencies` are refused when they would form a cycle."""
@@ -61,6 +77,36 @@ class TaskViewSet(RefetchMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         return Task.objects.visible_to(self.request.user).for_api()
+
+    def perform_destroy(self, instance):
+        delete_task(instance)
+
+
+class TaskTimeEntryViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Time logged on tasks: billable time is deducted from the project client's
+    credits, and deleting an entry refunds them (like a ticket's time)."""
+
+    queryset = TaskTimeEntry.objects.none()  # scoped in get_queryset()
+    serializer_class = TaskTimeEntrySerializer
+    filterset_class = TaskTimeEntryFilterSet
+    search_fields = ["time_entry__note", "task__title", "task__project__code"]
+    ordering_fields = ["time_entry__started_at", "time_entry__minutes"]
+
+    def get_queryset(self):
+        return TaskTimeEntry.objects.visible_to(self.request.user).for_api()
+
+    def perform_create(self, serializer):
+        serializer.save()
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+    def perform_destroy(self, instance):
+        delete_task_time(instance, by=self.request.user, channel=EventChannel.API)
 
 
 class ThreadPermissions(ModelPermissions):
