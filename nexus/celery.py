@@ -4,6 +4,9 @@ import os
 
 from celery import Celery
 
+from .broker import register as register_broker
+
+register_broker()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexus.settings")
 
 app = Celery("nexus")

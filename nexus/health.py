@@ -35,7 +35,7 @@ def check_broker() -> tuple[bool, str]:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2, interval_start=0)
             transport = conn.transport_cls
-            if transport == "filesystem":
+            if transport in ("filesystem", "nexusfs"):
                 folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]
                 from pathlib import Path
 

@@ -153,7 +153,7 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
-    CELERY_BROKER_URL = "filesystem://localhost//"
+    CELERY_BROKER_URL = "nexusfs://localhost//"  # nexus.broker: atomic filesystem
     _broker_dir = VAR_DIR / "broker"
     for _folder in ("queue", "processed"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
