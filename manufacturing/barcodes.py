@@ -30,6 +30,9 @@ def code128_svg(text: str, *, module_height: float = 12.0) -> str:
         },
     )
     svg = buffer.getvalue().decode()
+    # Presentation attributes rather than inline CSS: WeasyPrint (PDF) ignores
+    # the style form, which would leave the white quiet-zone rectangle black.
+    svg = re.sub(r'style="fill:(\w+);?"', r'fill="\1"', svg)
     return svg[svg.index("<svg") :]
 
 

@@ -80,7 +80,12 @@ class TravelerQuerySet(models.QuerySet):
 
     def _with_relations(self):
         return self.select_related(
-            "traveler_type", "purchase_order", "po_line", "customer", "created_by"
+            "traveler_type",
+            "purchase_order",
+            "po_line",
+            "customer",
+            "created_by",
+            "released_by",
         )
 
     def with_progress(self):

@@ -84,13 +84,41 @@ class PurchaseOrderLineSerializer(serializers.ModelSerializer):
         extra_kwargs = {"line": {"required": False}}
 
 
+class PurchaseOrderLineInputSerializer(serializers.ModelSerializer):
+    """A line written inside its purchase order (number defaults to its position)."""
+
+    class Meta:
+        model = PurchaseOrderLine
+        fields = [
+            "id",
+            "line",
+            "part_number",
+            "revision",
+            "description",
+            "quantity",
+            "unit_price",
+        ]
+        read_only_fields = ["id"]
+        extra_kwargs = {"line": {"required": False}}
+        validators = []  # the PO does not exist yet; the service checks line numbers
+
+
+def _str_keys(errors):
+    """DRF reports nested list errors under int keys, which the JSON renderer refuses."""
+    if isinstance(errors, dict):
+        return {str(key): _str_keys(value) for key, value in errors.items()}
+    if isinstance(errors, list):
+        return [_str_keys(value) for value in errors]
+    return errors
+
+
 class PurchaseOrderSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:purchase-order-detail")
     customer = CompanyBriefSerializer(read_only=True)
     customer_id = VisiblePKField(
         source="customer", queryset=Company.objects.all(), write_only=True
     )
-    lines = PurchaseOrderLineSerializer(many=True, required=False)
+    lines = PurchaseOrderLineInputSerializer(many=True, required=False)
     created_by = UserBriefSerializer(read_only=True)
 
     class Meta:
@@ -112,13 +140,22 @@ class PurchaseOrderSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at", "updated_at"]
 
+    @property
+    def errors(self):
+        return _str_keys(super().errors)
+
     def validate(self, attrs):
         if self.instance is not None and "lines" in attrs:
             raise serializers.ValidationError(
                 {"lines": _("Edit lines at /api/purchase-order-lines.")}
             )
-        for line in attrs.get("lines", []):
-            line.pop("purchase_order", None)
+        numbers = [
+            line.get("line") for line in attrs.get("lines", []) if line.get("line")
+        ]
+        if len(numbers) != len(set(numbers)):
+            raise serializers.ValidationError(
+                {"lines": _("Line numbers must be unique.")}
+            )
         return attrs
 
 

@@ -1,5 +1,8 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -117,14 +120,20 @@ class CoatingLog(models.Model):
     )
     material_lot = models.CharField(_("material lot"), max_length=60)
     thickness_um = models.DecimalField(
-        _("thickness (µm)"), max_digits=7, decimal_places=1
+        _("thickness (µm)"),
+        max_digits=7,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("0.1"))],
     )
     cure_minutes = models.PositiveIntegerField(_("cure time (min)"))
     cure_temperature_c = models.DecimalField(
         _("cure temperature (°C)"), max_digits=5, decimal_places=1
     )
     humidity_pct = models.DecimalField(
-        _("relative humidity (%)"), max_digits=4, decimal_places=1
+        _("relative humidity (%)"),
+        max_digits=4,
+        decimal_places=1,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     operator = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -34,3 +34,22 @@ def release(engineer):
         return services.release_traveler(traveler, by=engineer)
 
     return _release
+
+
+@pytest.fixture
+def done_step(release, operator):
+    """done_step(code="pcb", sequence=40) -> a done step awaiting sign-off, with
+    every earlier step cleared (skipped)."""
+
+    def _make(code: str = "pcb", sequence: int = 40):
+        traveler = release(code)
+        traveler.steps.filter(sequence__lt=sequence).update(
+            status="skipped", skip_reason="test"
+        )
+        step = traveler.steps.get(sequence=sequence)
+        services.start_labour(step, by=operator)
+        services.complete_step(step, by=operator, quantity_passed=traveler.quantity)
+        step.refresh_from_db()
+        return step
+
+    return _make
