@@ -3,13 +3,15 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from tickets.choices import EventChannel
 from tickets.rendering import render_markdown
 
-from .models import Message, Project, Task, Thread, ThreadFile
+from .models import Message, Project, Task, TaskTimeEntry, Thread, ThreadFile
 from .services import (
     check_project_members,
     check_task_dependencies,
     check_thread_members,
+    delete_task_time,
     delete_thread_file,
 )
 
@@ -189,3 +191,61 @@ class ThreadFileAdmin(ScopedAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             delete_thread_file(obj)
+
+
+@admin.register(TaskTimeEntry)
+class TaskTimeEntryAdmin(ScopedAdmin):
+    """Time is logged from the project page or the API, where credits are billed;
+    deleting it here refunds them."""
+
+    list_display = (
+        "task",
+        "project_code",
+        "user",
+        "started_at",
+        "minutes",
+        "billable",
+        "billed_hours",
+    )
+    list_filter = ("time_entry__billable", "time_entry__started_at")
+    search_fields = ("task__title", "task__project__code", "time_entry__note")
+    list_select_related = ("task__project", "time_entry__user")
+    readonly_fields = ("task", "time_entry")
+    autocomplete_fields = ()
+
+    @admin.display(description=_("project"), ordering="task__project__code")
+    def project_code(self, obj):
+        return obj.task.project.code
+
+    @admin.display(description=_("user"))
+    def user(self, obj):
+        return obj.time_entry.user
+
+    @admin.display(description=_("started at"), ordering="time_entry__started_at")
+    def started_at(self, obj):
+        return obj.time_entry.started_at
+
+    @admin.display(description=_("minutes"))
+    def minutes(self, obj):
+        return obj.time_entry.minutes
+
+    @admin.display(description=_("billable"), boolean=True)
+    def billable(self, obj):
+        return obj.time_entry.billable
+
+    @admin.display(description=_("credits deducted"))
+    def billed_hours(self, obj):
+        return obj.time_entry.billed_hours
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        delete_task_time(obj, by=request.user, channel=EventChannel.ADMIN)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            delete_task_time(obj, by=request.user, channel=EventChannel.ADMIN)
