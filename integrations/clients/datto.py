@@ -7,7 +7,13 @@ from collections.abc import Iterator
 import httpx
 
 from .base import BaseClient, basic_auth_header
-from .errors import NotConfigured, UpstreamAuthError, UpstreamError
+from .errors import (
+    NotConfigured,
+    UpstreamAuthError,
+    UpstreamError,
+    UpstreamNotFound,
+    UpstreamValidationError,
+)
 
 # Datto's single public OAuth client, shared by every account.
 PUBLIC_CLIENT = ("public-client", "public")
@@ -43,20 +49,26 @@ class DattoRMMClient(BaseClient):
 
     # -- auth ------------------------------------------------------------------
     def authenticate(self) -> None:
-        _response, data = self.request(
-            "POST",
-            f"{self.base_url}/auth/oauth/token",
-            data={
-                "grant_type": "password",
-                "username": self._api_key,
-                "password": self._api_secret,
-            },
-            headers={
-                "Authorization": basic_auth_header(*PUBLIC_CLIENT),
-                "Content-Type": "application/x-www-form-urlencoded",
-            },
-            authenticated=False,
-        )
+        try:
+            _response, data = self.request(
+                "POST",
+                f"{self.base_url}/auth/oauth/token",
+                data={
+                    "grant_type": "password",
+                    "username": self._api_key,
+                    "password": self._api_secret,
+                },
+                headers={
+                    "Authorization": basic_auth_header(*PUBLIC_CLIENT),
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+                authenticated=False,
+            )
+        except (UpstreamValidationError, UpstreamNotFound) as exc:
+            raise UpstreamAuthError(
+                f"Datto RMM: the API key or secret was refused ({exc.status})",
+                status=exc.status,
+            ) from None
         token = (data or {}).get("access_token")
         if not token:
             raise UpstreamAuthError("Datto RMM: the token response had no token")

@@ -78,6 +78,7 @@ class DattoSandbox(SandboxServer):
         retry_after: bool = True,
         block_after: int = 3,
         block_seconds: float = 300.0,
+        expire_tokens_after: int | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -97,6 +98,8 @@ class DattoSandbox(SandboxServer):
         self.throttled_hits = 0
         self.blocked_until = 0.0
         self.tokens: dict[str, float] = {}
+        # Expire every token once, after this many authorised API calls (tests).
+        self.expire_tokens_after = expire_tokens_after
         self.sites: dict[str, dict] = {s["uid"]: copy.deepcopy(s) for s in world.sites}
         self.devices: dict[str, dict] = {}
         self.site_device_uids: dict[str, list[str]] = {uid: [] for uid in self.sites}
@@ -117,7 +120,15 @@ class DattoSandbox(SandboxServer):
         header = request.headers.get("Authorization") or ""
         if not header.startswith("Bearer "):
             return False
-        expires = self.tokens.get(header[7:])
+        with self.lock:
+            if self.expire_tokens_after is not None:
+                if self.expire_tokens_after <= 0:
+                    self.expire_tokens_after = None
+                    for token in self.tokens:
+                        self.tokens[token] = 0.0
+                else:
+                    self.expire_tokens_after -= 1
+            expires = self.tokens.get(header[7:])
         return expires is not None and time.monotonic() < expires
 
     def _throttle(self, request: Request, route: str) -> Response | None:

@@ -36,9 +36,15 @@ def reserve_account_number(used: set[int]) -> int:
     can never hand out the same number; a number is never reused, even when the
     upstream write that was meant to carry it then fails.
     """
-    for _attempt in range(1000):
-        number = _random.randint(ACCOUNT_NUMBER_MIN, ACCOUNT_NUMBER_MAX)
-        if number in used or Company.objects.filter(account_number=number).exists():
+    span = ACCOUNT_NUMBER_MAX - ACCOUNT_NUMBER_MIN + 1
+    start = _random.randrange(span)
+    for attempt in range(span):
+        # Random draws first; when the space is crowded, walk on from a random spot.
+        offset = _random.randrange(span) if attempt < 50 else start + attempt
+        number = ACCOUNT_NUMBER_MIN + offset % span
+        if number in used:
+            continue
+        if Company.objects.filter(account_number=number).exists():
             used.add(number)
             continue
         try:
@@ -86,6 +92,7 @@ def assign_account_numbers(
         )
     }
     used |= set(Company.objects.values_list("account_number", flat=True))
+    used |= set(IssuedAccountNumber.objects.values_list("number", flat=True))
     missing = [
         d
         for d in departments
