@@ -18,9 +18,13 @@ class AssetQuerySet(models.QuerySet):
         return _company_scoped(self, user, "company_id")
 
     def for_api(self):
-        # Only the company is nested; other relations are written out as ids, so
-        # joining them would only cost time on every list.
-        return self.select_related("company")
+        # Only the company is nested, and only its id, number and name are shown;
+        # other relations are written out as ids, so joining or loading more would
+        # only cost time on every list (issue 3's throughput targets).
+        own = [field.name for field in self.model._meta.concrete_fields]
+        return self.select_related("company").only(
+            *own, "company__id", "company__account_number", "company__name"
+        )
 
     def for_list(self):
         return self.select_related("company", "location")

@@ -1,13 +1,15 @@
 """Fast read path for large API lists (issue 3's req/s targets).
 
-DRF's `Serializer.to_representation` walks every field through `get_attribute` and
-`to_representation`, a few microseconds each: 45 columns × 1000 rows is most of a
-request. `FastRepresentationMixin` builds, once per serializer instance (so once per
-request for a list), a plan that reads plain model columns straight from the
-instance's `__dict__` and converts only the types JSON cannot carry as they are
-(datetimes, dates). Every other field (method fields, dotted sources, many=True
-relations, custom classes) goes through DRF's normal path, so the output is exactly
-what DRF would produce; a test compares the two.
+Two DRF costs dominate a list of assets: building the serializer's fields (a
+ModelSerializer maps every model field to a serializer field on every request,
+~45 fields here) and walking each row through every field's `get_attribute` and
+`to_representation`. `FastRepresentationMixin` compiles, once per serializer class
+and process, a plan for the field kinds we use: plain columns read straight from
+the instance's `__dict__`, datetimes/dates/decimals converted exactly as DRF does,
+URLs from a per-request template, nested fast serializers, slugs and pk lists.
+Reads then never build the fields at all. A field of any other kind makes the
+serializer build its fields and use DRF's own path for that field, so the output
+is always what DRF would produce (tests compare the two).
 """
 
 from django.core.exceptions import FieldDoesNotExist
@@ -17,7 +19,7 @@ from django.utils import timezone
 from rest_framework import relations, serializers
 from rest_framework.settings import ISO_8601, api_settings
 
-from nexus.api import VisiblePKField
+from nexus.api import VisiblePKField, VisibleSlugField
 
 # DRF field classes whose to_representation returns a database value unchanged.
 _IDENTITY_FIELDS = frozenset(
@@ -35,7 +37,11 @@ _IDENTITY_FIELDS = frozenset(
     }
 )
 _PK_FIELDS = frozenset({relations.PrimaryKeyRelatedField, VisiblePKField})
+_SLUG_FIELDS = frozenset({relations.SlugRelatedField, VisibleSlugField})
 _PK_SENTINEL = "0__pk__0"
+
+# Plan entry kinds.
+_CONVERT, _ATTR, _STR, _URL, _NESTED, _NESTED_MANY, _SLUG, _PK_LIST, _DRF = range(9)
 
 
 class DetailUrlField(serializers.HyperlinkedIdentityField):
@@ -44,108 +50,229 @@ class DetailUrlField(serializers.HyperlinkedIdentityField):
     def to_representation(self, value):
         template = self.__dict__.get("_template")
         if template is None:
-            request = self.context.get("request")
-            path = reverse(self.view_name, kwargs={self.lookup_url_kwarg: _PK_SENTINEL})
-            url = request.build_absolute_uri(path) if request is not None else path
-            template = self._template = url.split(_PK_SENTINEL)
+            template = self._template = url_template(
+                self.view_name, self.lookup_url_kwarg, self.context.get("request")
+            )
         return f"{template[0]}{getattr(value, self.lookup_field)}{template[1]}"
 
 
-def _model_attname(model, source: str) -> str | None:
+def url_template(view_name: str, kwarg: str, request) -> tuple[str, str]:
+    path = reverse(view_name, kwargs={kwarg: _PK_SENTINEL})
+    url = request.build_absolute_uri(path) if request is not None else path
+    head, tail = url.split(_PK_SENTINEL)
+    return head, tail
+
+
+def _model_field(model, name: str):
     try:
-        field = model._meta.get_field(source)
-    except FieldDoesNotExist:  # a property or method, not a column
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
         return None
-    if not getattr(field, "concrete", False) or field.many_to_many:
-        return None
-    return field.attname
 
 
-class FastRepresentationMixin:
-    """Mix into a ModelSerializer; declare nothing else (see the module docstring)."""
-
-    def _representation_plan(self):
-        plan = self.__dict__.get("_fast_plan")
-        if plan is not None:
-            return plan
-        model = self.Meta.model
-        tz = timezone.get_current_timezone()
-        iso_datetime = api_settings.DATETIME_FORMAT == ISO_8601
-        iso_date = api_settings.DATE_FORMAT == ISO_8601
-        plain, converted, generic = [], [], []
-        for name, field in self.fields.items():
-            if field.write_only:
-                continue
-            kind = type(field)
-            attname = None
-            if len(field.source_attrs) == 1:
-                attname = _model_attname(model, field.source_attrs[0])
-            if attname is None:
-                generic.append((name, field))
-            elif kind in _PK_FIELDS and field.pk_field is None:
-                plain.append((name, attname))
-            elif kind in _IDENTITY_FIELDS and not isinstance(
-                model._meta.get_field(field.source_attrs[0]), models.ForeignKey
-            ):
-                plain.append((name, attname))
-            elif (
-                kind is serializers.DateTimeField
-                and iso_datetime
-                and getattr(field, "format", ISO_8601) == ISO_8601
-                and not hasattr(field, "timezone")
-            ):
-                converted.append((name, attname, _datetime_converter(tz)))
-            elif (
-                kind is serializers.DateField
-                and iso_date
-                and getattr(field, "format", ISO_8601) == ISO_8601
-            ):
-                converted.append((name, attname, _iso_date))
-            else:
-                generic.append((name, field))
-        plan = self._fast_plan = (tuple(plain), tuple(converted), tuple(generic))
-        return plan
-
-    def to_representation(self, instance):
-        plain, converted, generic = self._representation_plan()
-        values = instance.__dict__
-        try:
-            data = {name: values[attname] for name, attname in plain}
-            for name, attname, convert in converted:
-                value = values[attname]
-                data[name] = None if value is None else convert(value)
-        except KeyError:  # a deferred column: let DRF load it the usual way
-            return super().to_representation(instance)
-        for name, field in generic:
-            try:
-                attribute = field.get_attribute(instance)
-            except serializers.SkipField:
-                continue
-            check = (
-                attribute.pk
-                if isinstance(attribute, relations.PKOnlyObject)
-                else attribute
-            )
-            data[name] = None if check is None else field.to_representation(attribute)
-        # Keep the declared field order (clients and the schema read it that way).
-        return {name: data[name] for name in self._field_order() if name in data}
-
-    def _field_order(self):
-        order = self.__dict__.get("_fast_order")
-        if order is None:
-            order = self._fast_order = tuple(
-                name for name, field in self.fields.items() if not field.write_only
-            )
-        return order
+def _datetime(value, tz):
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _datetime_converter(tz):
-    def convert(value):
-        text = value.astimezone(tz).isoformat()
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
+def _date(value, _tz):
+    return value.isoformat()
+
+
+def _decimal_converter(field):
+    quantize = field.quantize  # stateless: reads only the field's declared options
+
+    def convert(value, _tz):
+        return f"{quantize(value):f}"
 
     return convert
 
 
-def _iso_date(value):
-    return value.isoformat()
+def _plain_converter(field, model_field):
+    """A converter for a column, or None when DRF would change nothing."""
+    kind = type(field)
+    if kind in _PK_FIELDS:
+        return None if field.pk_field is None else False
+    if kind in _IDENTITY_FIELDS and not isinstance(model_field, models.ForeignKey):
+        return None
+    if kind is serializers.BigIntegerField and not getattr(
+        field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING
+    ):
+        return None
+    if (
+        kind is serializers.DateTimeField
+        and api_settings.DATETIME_FORMAT == ISO_8601
+        and getattr(field, "format", ISO_8601) == ISO_8601
+        and not hasattr(field, "timezone")
+    ):
+        return _datetime
+    if (
+        kind is serializers.DateField
+        and api_settings.DATE_FORMAT == ISO_8601
+        and getattr(field, "format", ISO_8601) == ISO_8601
+    ):
+        return _date
+    if (
+        kind is serializers.DecimalField
+        and getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+        and not field.localize
+        and not field.normalize_output
+    ):
+        return _decimal_converter(field)
+    return False
+
+
+class FastRepresentationMixin:
+    """Mix into a ModelSerializer (before it); see the module docstring."""
+
+    @classmethod
+    def _compiled_plan(cls):
+        plan = cls.__dict__.get("_fast_plan_cache")
+        if plan is None:
+            plan = cls._compile_plan()
+            cls._fast_plan_cache = plan
+        return plan
+
+    @classmethod
+    def _compile_plan(cls):
+        prototype = cls()
+        model = cls.Meta.model
+        plain, others, order = [], [], []
+        for name, field in prototype.fields.items():
+            if field.write_only:
+                continue
+            order.append(name)
+            entry = cls._plan_entry(model, name, field)
+            if entry[0] is None:
+                plain.append((name, entry[1]))
+            else:
+                others.append((name, *entry))
+        return tuple(plain), tuple(others), tuple(order)
+
+    @staticmethod
+    def _plan_entry(model, name, field):
+        kind = type(field)
+        attrs = field.source_attrs
+        if kind is DetailUrlField:
+            return (_URL, (field.view_name, field.lookup_url_kwarg))
+        if field.source == "*":
+            return (_DRF, None)
+        if len(attrs) == 1:
+            model_field = _model_field(model, attrs[0])
+            is_column = (
+                model_field is not None
+                and getattr(model_field, "concrete", False)
+                and not model_field.many_to_many
+            )
+            if is_column:
+                converter = _plain_converter(field, model_field)
+                if converter is None:
+                    return (None, model_field.attname)
+                if converter is not False:
+                    return (_CONVERT, (model_field.attname, converter))
+            if attrs[0] == "__str__" and kind in _IDENTITY_FIELDS:
+                return (_STR, None)
+            if isinstance(field, FastRepresentationMixin) and field.read_only:
+                return (_NESTED, (attrs[0], type(field)))
+            if (
+                isinstance(field, serializers.ListSerializer)
+                and isinstance(field.child, FastRepresentationMixin)
+                and field.read_only
+            ):
+                return (_NESTED_MANY, (attrs[0], type(field.child)))
+            if kind in _SLUG_FIELDS and model_field is not None:
+                return (_SLUG, (attrs[0], field.slug_field))
+            if (
+                isinstance(field, relations.ManyRelatedField)
+                and type(field.child_relation) in _PK_FIELDS
+                and field.child_relation.pk_field is None
+            ):
+                return (_PK_LIST, attrs[0])
+        if kind in _IDENTITY_FIELDS and not (
+            len(attrs) == 1 and _model_field(model, attrs[0]) is not None
+        ):
+            # An annotation or a read-only path such as software.name.
+            return (_ATTR, tuple(attrs))
+        return (_DRF, None)
+
+    def _fast_state(self):
+        state = self.__dict__.get("_fast_state_cache")
+        if state is None:
+            state = self._fast_state_cache = {
+                "tz": timezone.get_current_timezone(),
+                "urls": {},
+                "nested": {},
+            }
+        return state
+
+    def to_representation(self, instance):
+        plain, others, order = self._compiled_plan()
+        values = instance.__dict__
+        try:
+            data = {name: values[attname] for name, attname in plain}
+        except KeyError:  # a deferred column: let DRF load it the usual way
+            return super().to_representation(instance)
+        state = self._fast_state()
+        for name, kind, spec in others:
+            if kind == _CONVERT:
+                attname, convert = spec
+                value = values.get(attname, _MISSING)
+                if value is _MISSING:
+                    return super().to_representation(instance)
+                data[name] = None if value is None else convert(value, state["tz"])
+            elif kind == _URL:
+                template = state["urls"].get(spec)
+                if template is None:
+                    template = state["urls"][spec] = url_template(
+                        spec[0], spec[1], self.context.get("request")
+                    )
+                data[name] = f"{template[0]}{instance.pk}{template[1]}"
+            elif kind == _STR:
+                data[name] = str(instance)
+            elif kind == _NESTED:
+                related = getattr(instance, spec[0])
+                data[name] = (
+                    None if related is None else self._nested(spec[1], state, related)
+                )
+            elif kind == _NESTED_MANY:
+                data[name] = [
+                    self._nested(spec[1], state, item)
+                    for item in getattr(instance, spec[0]).all()
+                ]
+            elif kind == _SLUG:
+                related = getattr(instance, spec[0])
+                data[name] = None if related is None else getattr(related, spec[1])
+            elif kind == _PK_LIST:
+                data[name] = [item.pk for item in getattr(instance, spec).all()]
+            elif kind == _ATTR:
+                value = instance
+                for attr in spec:
+                    value = getattr(value, attr, None)
+                    if value is None:
+                        break
+                data[name] = value() if callable(value) else value
+            else:
+                data[name] = self._drf_field_value(name, instance)
+        return {name: data[name] for name in order if name in data}
+
+    def _nested(self, serializer_class, state, item):
+        nested = state["nested"].get(serializer_class)
+        if nested is None:
+            nested = state["nested"][serializer_class] = serializer_class(
+                context=self.context
+            )
+        return nested.to_representation(item)
+
+    def _drf_field_value(self, name, instance):
+        field = self.fields[name]
+        try:
+            attribute = field.get_attribute(instance)
+        except serializers.SkipField:
+            return None
+        check = (
+            attribute.pk if isinstance(attribute, relations.PKOnlyObject) else attribute
+        )
+        return None if check is None else field.to_representation(attribute)
+
+
+_MISSING = object()
