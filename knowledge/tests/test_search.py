@@ -1,0 +1,153 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+
+from knowledge.choices import ArticleStatus
+from knowledge.models import Article
+from knowledge.search import reindex_articles, snippet_for
+from knowledge.services import add_article_attachment, update_article
+from knowledge.tests.conftest import make_docx, make_pdf
+from knowledge.tests.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+on_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="ranking, stemming and trigrams need PostgreSQL",
+)
+
+
+def _search(text, **kw):
+    return list(Article.objects.all().search(text, **kw))
+
+
+def test_title_match_ranks_above_body_match(editor):
+    body_hit = ArticleFactory(
+        title="Printer drivers", body="Mentions the firewall once.", author=editor
+    )
+    title_hit = ArticleFactory(
+        title="Firewall rules", body="How rules are ordered.", author=editor
+    )
+    assert _search("firewall") == [title_hit, body_hit]
+
+
+@on_postgres
+def test_postgres_ranking_weights_title_summary_body_attachment(
+    editor, django_capture_on_commit_callbacks
+):
+    in_attachment = ArticleFactory(title="A", body="nothing", author=editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        add_article_attachment(
+            in_attachment, upload=SimpleUploadedFile("n.txt", b"ocelot"), by=editor
+        )
+    in_body = ArticleFactory(title="B", body="an ocelot here", author=editor)
+    in_summary = ArticleFactory(title="C", summary="ocelot summary", author=editor)
+    in_title = ArticleFactory(title="Ocelot", body="nothing", author=editor)
+    results = _search("ocelot")
+    assert results == [in_title, in_summary, in_body, in_attachment]
+    assert results[0].search_rank > results[1].search_rank > results[2].search_rank
+
+
+@on_postgres
+def test_postgres_stemming_and_typos(editor):
+    article = ArticleFactory(
+        title="Configuring printers", body="Printer queues.", author=editor
+    )
+    assert _search("printer") == [article]  # stem of "printers"
+    assert _search("configure") == [article]
+    assert _search("prnters") == [article]  # trigram similarity on the title
+
+
+@on_postgres
+def test_postgres_index_is_gin_and_used(editor):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'knowledge_article'"
+        )
+        definitions = " ".join(row[0] for row in cursor.fetchall())
+    assert "USING gin (search_vector)" in definitions
+    assert "gin_trgm_ops" in definitions
+
+
+def test_search_vector_follows_edits_without_rebuild(editor):
+    article = ArticleFactory(
+        title="Old title", body="alpha", author=editor, status=ArticleStatus.DRAFT
+    )
+    update_article(article, by=editor, body="gamma")
+    assert _search("gamma") == [article]
+    assert _search("alpha") == []
+
+
+def test_published_article_index_follows_published_text_only(editor):
+    article = ArticleFactory(title="Kiwi", body="visible text", author=editor)
+    update_article(article, by=editor, body="hidden draft words")
+    assert _search("hidden") == []  # readers never find unpublished text
+    update_article(article, by=editor, publish=True)
+    assert _search("hidden") == [article]
+
+
+@pytest.mark.parametrize("kind", ["pdf", "docx", "txt", "md", "html"])
+def test_attachment_text_is_found(editor, kind, django_capture_on_commit_callbacks):
+    word = "capybara"
+    data = {
+        "pdf": make_pdf(f"Manual for the {word} gateway"),
+        "docx": make_docx(f"Manual for the {word} gateway"),
+        "txt": f"Manual for the {word} gateway".encode(),
+        "md": f"# Manual\n\nThe **{word}** gateway".encode(),
+        "html": f"<html><body><p>The {word} gateway</p><script>var x='zzz'</script></body></html>".encode(),
+    }[kind]
+    article = ArticleFactory(title="Gateway", body="See the attachment.", author=editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        add_article_attachment(
+            article, upload=SimpleUploadedFile(f"manual.{kind}", data), by=editor
+        )
+    assert _search(word) == [article]
+    if kind == "html":
+        assert _search("zzz") == []  # script content is not indexed
+
+
+def test_deleting_attachment_removes_its_text_from_search(
+    editor, django_capture_on_commit_callbacks
+):
+    from knowledge.services import delete_attachment
+
+    article = ArticleFactory(author=editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        attachment = add_article_attachment(
+            article, upload=SimpleUploadedFile("a.txt", b"narwhal"), by=editor
+        )
+    assert _search("narwhal") == [article]
+    delete_attachment(attachment)
+    assert _search("narwhal") == []
+
+
+def test_all_words_vs_any_word(editor):
+    both = ArticleFactory(title="Reset VPN password", author=editor)
+    one = ArticleFactory(title="VPN client install", author=editor)
+    assert _search("vpn password") == [both]
+    assert set(_search("vpn password", mode="any")) == {both, one}
+
+
+def test_empty_query_matches_nothing(editor):
+    ArticleFactory(author=editor)
+    assert _search("   ") == []
+    assert _search("!!!", mode="any") == []
+
+
+def test_snippet_marks_hits_and_escapes(editor):
+    ArticleFactory(
+        title="T", body="Run `<b>reboot</b>` then the yak command.", author=editor
+    )
+    article = _search("yak")[0]
+    snippet = snippet_for(article, "yak")
+    assert "<mark>yak</mark>" in snippet
+    assert "<b>" not in snippet
+
+
+@on_postgres
+def test_reindex_articles_backfills_vectors(editor):
+    article = ArticleFactory(title="Zoo", body="lemur habitat", author=editor)
+    Article.objects.update(search_vector=None)
+    assert _search("lemur") == []
+    assert reindex_articles(Article.objects.all()) == 1
+    assert _search("lemur") == [article]
