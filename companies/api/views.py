@@ -8,6 +8,10 @@ from rest_framework.response import Response
 
 from accounts.choices import Role
 from accounts.models import User
+from assets.api.serializers import AssetSerializer
+from assets.models import Asset
+from contacts.api.serializers import ContactSerializer
+from contacts.models import Contact
 
 from ..choices import CompanyKind
 from ..models import Company, CreditAccount, CreditTransaction, Location, Plan
@@ -206,6 +210,41 @@ class CompanyViewSet(_CompanyCrudViewSet):
             Location.objects.visible_to(request.user).for_api().filter(company=company)
         )
         return self._list(locations, LocationSerializer)
+
+    @extend_schema(responses=ContactSerializer(many=True))
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        serializer_class=ContactSerializer,
+    )
+    def contacts(self, request, account_number=None):
+        """The company's contacts (the contacts API's rows and scoping)."""
+        company = self._company()
+        self._require("contacts.view_contact")
+        contacts = (
+            Contact.objects.visible_to(request.user)
+            .for_api(request.user)
+            .filter(companies=company)
+            .order_by("name", "pk")
+        )
+        return self._list(contacts, ContactSerializer)
+
+    @extend_schema(responses=AssetSerializer(many=True))
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        serializer_class=AssetSerializer,
+    )
+    def assets(self, request, account_number=None):
+        """The company's assets (the assets API's rows and scoping)."""
+        company = self._company()
+        self._require("assets.view_asset")
+        assets = (
+            Asset.objects.visible_to(request.user).for_api().filter(company=company)
+        )
+        return self._list(assets, AssetSerializer)
 
     @extend_schema(responses=CreditTransactionSerializer(many=True))
     @action(

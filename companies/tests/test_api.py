@@ -728,3 +728,63 @@ def test_contact_link_blocks_delete_via_api(admin_api):
     assert response.status_code == 409
     assert "contacts" in response.json()["detail"]
     assert Location.objects.count() == 0
+
+
+# ---------------------------------------------------------- contacts/assets actions
+
+
+def test_company_contacts_action(tech_api):
+    company = CompanyFactory(account_number=222333)
+    ContactFactory(companies=[company], name="Ann", email="ann@acme.test")
+    ContactFactory(companies=[CompanyFactory()], name="Other")
+    response = tech_api.get("/api/companies/222333/contacts")
+    assert response.status_code == 200, response.content
+    got = rows(response)
+    assert [c["email"] for c in got] == ["ann@acme.test"]
+    assert got[0]["company_account_numbers"] == [222333]
+
+
+def test_company_assets_action(tech_api):
+    company = CompanyFactory(account_number=222333)
+    AssetFactory(company=company, hostname="ACME-1")
+    AssetFactory(hostname="OTHER-1")
+    response = tech_api.get("/api/companies/222333/assets/")
+    assert response.status_code == 200, response.content
+    assert [a["hostname"] for a in rows(response)] == ["ACME-1"]
+    assert rows(response)[0]["company_account_number"] == 222333
+
+
+def test_company_related_actions_need_their_permissions(make_user, api_for):
+    from django.contrib.auth.models import Permission
+
+    CompanyFactory(account_number=222333)
+    user = make_user()
+    user.user_permissions.add(
+        Permission.objects.get(
+            content_type__app_label="companies", codename="view_company"
+        )
+    )
+    api = api_for(user)
+    assert api.get("/api/companies/222333").status_code == 200
+    for sub in ("assets", "contacts", "locations", "credits"):
+        assert api.get(f"/api/companies/222333/{sub}").status_code == 403, sub
+    assert api.get("/api/companies/222333/users").status_code == 200
+
+
+def test_company_contact_asset_action_queries_do_not_grow(
+    admin_api, django_assert_max_num_queries
+):
+    company = CompanyFactory(account_number=222333)
+
+    def make(n):
+        for _ in range(n):
+            ContactFactory(companies=[company, CompanyFactory()])
+            AssetFactory(company=company, location=LocationFactory(company=company))
+
+    for sub in ("contacts", "assets"):
+        make(2)
+        with CaptureQueriesContext(connection) as few:
+            assert admin_api.get(f"/api/companies/222333/{sub}").status_code == 200
+        make(5)
+        with django_assert_max_num_queries(len(few)):
+            admin_api.get(f"/api/companies/222333/{sub}")

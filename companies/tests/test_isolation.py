@@ -65,6 +65,8 @@ LIST_ENDPOINTS = [
     f"/api/companies/{A_NUMBER}/users",
     f"/api/companies/{A_NUMBER}/locations",
     f"/api/companies/{A_NUMBER}/credits",
+    f"/api/companies/{A_NUMBER}/contacts",
+    f"/api/companies/{A_NUMBER}/assets",
 ]
 
 
@@ -112,6 +114,8 @@ def test_client_own_detail_and_actions(tenants):
         f"/api/companies/{B_NUMBER}/users",
         f"/api/companies/{B_NUMBER}/locations",
         f"/api/companies/{B_NUMBER}/credits",
+        f"/api/companies/{B_NUMBER}/contacts",
+        f"/api/companies/{B_NUMBER}/assets",
         f"/api/suppliers/{B_NUMBER}",
     ],
 )
