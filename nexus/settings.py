@@ -220,6 +220,7 @@ LOCALE_PATHS = [BASE_DIR / "nexus" / "locale"]
 TIME_ZONE = env("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # ------------------------------------------------------------------------------
 # Static and media
