@@ -130,6 +130,12 @@ class LicenceAssignmentViewSet(
     queryset = LicenceAssignment.objects.none()
     serializer_class = LicenceAssignmentSerializer
     filterset_class = LicenceAssignmentFilterSet
+    search_fields = [
+        "licence__software__name",
+        "asset__hostname",
+        "contact__name",
+        "user__username",
+    ]
     ordering_fields = ["created_at", "id"]
 
     def get_queryset(self):

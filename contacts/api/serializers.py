@@ -24,6 +24,22 @@ class AccountNumberListField(serializers.ListField):
     def to_representation(self, value):
         return sorted(company.account_number for company in value.all())
 
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            # ListField reports {index: [...]}; integer keys are not valid JSON
+            # object keys (the orjson renderer refuses them), so flatten.
+            if isinstance(exc.detail, dict):
+                raise serializers.ValidationError(
+                    [
+                        f"{index}: {message}"
+                        for index, messages in exc.detail.items()
+                        for message in messages
+                    ]
+                ) from exc
+            raise
+
 
 class ContactBriefSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     url = DetailUrlField(view_name="api:contact-detail")

@@ -1,0 +1,235 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportActionMixin, ImportMixin
+from import_export.formats import base_formats
+from simple_history.admin import SimpleHistoryAdmin
+
+from .forms import LicenceAssignmentAdminForm, LicenceSeatsFormSet
+from .models import Asset, Licence, LicenceAssignment, Software
+from .resources import AssetResource
+from .services import assign_licence_seat
+
+
+class ScopedAdminMixin:
+    """Every changelist starts from visible_to(user).for_list() (STYLE R15)."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user).for_list()
+
+
+class LicenceAssignmentInline(admin.TabularInline):
+    model = LicenceAssignment
+    formset = LicenceSeatsFormSet
+    extra = 0
+    fields = ("asset", "user", "contact", "created_at")
+    readonly_fields = ("created_at",)
+    autocomplete_fields = ("asset", "user", "contact")
+
+
+class AssetLicenceInline(admin.TabularInline):
+    model = LicenceAssignment
+    fk_name = "asset"
+    extra = 0
+    fields = ("licence", "created_at")
+    readonly_fields = ("licence", "created_at")
+    can_delete = True
+    verbose_name = _("licence")
+    verbose_name_plural = _("licences")
+
+    def has_add_permission(self, request, obj=None):
+        return False  # seats are given from the licence, where the seat count is
+
+
+@admin.register(Asset)
+class AssetAdmin(ScopedAdminMixin, ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
+    resource_classes = [AssetResource]
+    import_formats = [base_formats.CSV]
+    export_formats = [base_formats.CSV, base_formats.XLSX]
+    list_display = (
+        "hostname",
+        "name",
+        "company",
+        "status",
+        "online",
+        "operating_system",
+        "last_seen",
+        "warranty_expires",
+    )
+    list_filter = ("status", "online", "hardware_type", "device_type")
+    search_fields = (
+        "hostname",
+        "name",
+        "serial_number",
+        "asset_tag",
+        "rmm_device_uid",
+        "company__name",
+        "company__account_number",
+    )
+    list_select_related = ("company", "location")
+    autocomplete_fields = (
+        "company",
+        "location",
+        "rmm_site",
+        "assigned_contact",
+        "assigned_user",
+    )
+    readonly_fields = ("stale_since", "created_at", "updated_at")
+    inlines = (AssetLicenceInline,)
+    fieldsets = (
+        (
+            None,
+            {"fields": ("company", "location", "hostname", "name", "status")},
+        ),
+        (
+            _("Hardware"),
+            {
+                "fields": (
+                    "asset_tag",
+                    "serial_number",
+                    "manufacturer",
+                    "model",
+                    "hardware_type",
+                    "device_type",
+                    "warranty_expires",
+                )
+            },
+        ),
+        (
+            _("Monitoring"),
+            {
+                "fields": (
+                    "operating_system",
+                    "online",
+                    "last_seen",
+                    "last_reboot",
+                    "last_audit",
+                    "last_logged_in_user",
+                    "antivirus_product",
+                    "antivirus_status",
+                    "patch_status",
+                    "int_ip_address",
+                    "ext_ip_address",
+                    "domain",
+                    "backup_usage_tb",
+                    "enabled_administrators",
+                    "stale_since",
+                )
+            },
+        ),
+        (
+            _("RMM"),
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "rmm_site",
+                    "site_name",
+                    "rmm_device_uid",
+                    "portal_url",
+                    "web_remote_url",
+                    "udfs",
+                ),
+            },
+        ),
+        (
+            _("Assignment"),
+            {"fields": ("assigned_contact", "assigned_user", "description", "notes")},
+        ),
+        (_("Timestamps"), {"fields": ("created_at", "updated_at")}),
+    )
+
+
+@admin.register(Software)
+class SoftwareAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "version", "vendor", "category", "updated_at")
+    list_filter = ("category",)
+    search_fields = ("name", "version", "vendor__name")
+    list_select_related = ("vendor",)
+    autocomplete_fields = ("vendor",)
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(Licence)
+class LicenceAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    list_display = (
+        "software",
+        "company",
+        "masked_key",
+        "seats",
+        "seats_used",
+        "expires_on",
+        "status",
+    )
+    list_filter = ("status",)
+    search_fields = ("software__name", "company__name", "company__account_number")
+    list_select_related = ("software", "company")
+    autocomplete_fields = ("software", "company")
+    readonly_fields = ("masked_key", "created_at", "updated_at")
+    inlines = (LicenceAssignmentInline,)
+
+    def get_fields(self, request, obj=None):
+        fields = [
+            "software",
+            "company",
+            "licence_key",
+            "masked_key",
+            "seats",
+            "purchase_date",
+            "cost",
+            "expires_on",
+            "renewal_reminder_days",
+            "status",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        # Someone who may only view licences sees the masked key, never the key.
+        if not self.has_change_permission(request, obj):
+            fields.remove("licence_key")
+        else:
+            fields.remove("masked_key")
+        return fields
+
+    @admin.display(description=_("licence key"))
+    def masked_key(self, obj) -> str:
+        return obj.masked_key
+
+    @admin.display(description=_("seats used"), ordering="seats_used")
+    def seats_used(self, obj) -> int:
+        return obj.seats_used
+
+
+@admin.register(LicenceAssignment)
+class LicenceAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    form = LicenceAssignmentAdminForm
+    list_display = ("licence", "asset", "user", "contact", "created_at")
+    search_fields = (
+        "licence__software__name",
+        "licence__company__name",
+        "asset__hostname",
+        "user__username",
+        "contact__name",
+    )
+    list_select_related = (
+        "licence__software",
+        "licence__company",
+        "asset",
+        "user",
+        "contact",
+    )
+    autocomplete_fields = ("licence", "asset", "user", "contact")
+    readonly_fields = ("created_at",)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        try:
+            saved = assign_licence_seat(
+                obj.licence, asset=obj.asset, user=obj.user, contact=obj.contact
+            )
+        except ValidationError as exc:
+            # Lost a race for the last seat after the form checked it.
+            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            return None
+        obj.pk = saved.pk
+        return None
