@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from nexus.fields import mask_secret
@@ -269,6 +268,12 @@ class ArticleAttachmentAdmin(admin.ModelAdmin):
 
 
 class ProviderConfigForm(forms.ModelForm):
+    base_url = forms.URLField(
+        label=_("base URL"),
+        required=False,
+        assume_scheme="https",
+        help_text=ProviderConfig._meta.get_field("base_url").help_text,
+    )
     api_key = forms.CharField(
         label=_("API key"),
         required=False,
@@ -311,7 +316,6 @@ class ProviderConfigAdmin(admin.ModelAdmin):
     list_filter = ("kind", "is_active")
     search_fields = ("name", "model", "base_url")
     readonly_fields = ("created_at", "updated_at")
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user).for_list()
