@@ -376,3 +376,43 @@ def test_concurrent_deductions_never_overdraw():
     account = CreditAccount.objects.get(company=company)
     assert account.balance == Decimal("0")
     assert account.balance == ledger_sum(company)
+
+
+@pg_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_api_posts_give_distinct_numbers(make_user):
+    from rest_framework.test import APIClient
+
+    user = make_user(Role.TECHNICIAN)
+    statuses: list[int] = []
+
+    def post(i):
+        client = APIClient()
+        client.force_authenticate(user)
+        response = client.post("/api/companies", {"name": f"API {i}"}, format="json")
+        statuses.append(response.status_code)
+
+    errors = _run_threads(50, post)
+    assert errors == []
+    assert statuses == [201] * 50
+    numbers = set(Company.objects.values_list("account_number", flat=True))
+    assert len(numbers) == 50
+
+
+@pg_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_explicit_duplicates_give_one_company():
+    results: list[str] = []
+
+    def create(i):
+        try:
+            create_company(name=f"Dup {i}", account_number=777777)
+            results.append("ok")
+        except DuplicateAccountNumber:
+            results.append("dup")
+
+    errors = _run_threads(20, create)
+    assert errors == []
+    assert results.count("ok") == 1
+    assert results.count("dup") == 19
+    assert Company.objects.filter(account_number=777777).count() == 1
