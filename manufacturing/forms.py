@@ -9,12 +9,22 @@ class ScanForm(forms.Form):
 
 
 class StopLabourForm(forms.Form):
-    quantity = forms.IntegerField(label=_("Quantity done"), min_value=0, initial=0)
+    quantity = forms.IntegerField(
+        label=_("Quantity done"), min_value=0, initial=0, required=False
+    )
+
+    def clean_quantity(self):
+        return self.cleaned_data["quantity"] or 0
 
 
 class CompleteStepForm(forms.Form):
     quantity_passed = forms.IntegerField(label=_("Passed"), min_value=0)
-    quantity_failed = forms.IntegerField(label=_("Failed"), min_value=0, initial=0)
+    quantity_failed = forms.IntegerField(
+        label=_("Failed"), min_value=0, initial=0, required=False
+    )
+
+    def clean_quantity_failed(self):
+        return self.cleaned_data["quantity_failed"] or 0
 
 
 class CoatingLogForm(forms.ModelForm):
