@@ -116,18 +116,19 @@ def _calendar() -> BusinessCalendar:
 def _companies():
     from companies.choices import CompanyKind
     from companies.models import Company
-    from companies.services import create_company
+    from companies.services import create_company, purchase_credits
 
     companies = list(Company.objects.filter(kind=CompanyKind.CLIENT).order_by("pk")[:4])
     if not companies:
+        # No client companies from the companies app's demo: make two, with some
+        # credit so that billable time can be logged on their tickets.
         for name, domain in (
             ("Acme Demo Ltd", "acme.example"),
             ("Globex Demo SA", "globex.example"),
         ):
-            companies.append(
-                Company.objects.filter(name=name).first()
-                or create_company(name=name, domains=[domain])
-            )
+            company = create_company(name=name, domains=[domain])
+            purchase_credits(company, amount=20, reference="demo", note="Demo credits")
+            companies.append(company)
     return companies
 
 

@@ -1,14 +1,18 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 
 from nexus.permissions import ModelPermissions
 
-from ..choices import EventChannel
+from ..choices import EventChannel, TicketStatus
 from ..models import (
     Attachment,
     CannedResponse,
@@ -58,6 +62,21 @@ from .serializers import (
 )
 
 API = EventChannel.API
+
+
+class PortalTicketThrottle(UserRateThrottle):
+    """Clients open tickets at a human pace (OWASP API6: sensitive flows)."""
+
+    scope = "portal_tickets"
+
+    def __init__(self):
+        self.rate = getattr(settings, "NEXUS_PORTAL_TICKET_RATE", "60/hour")
+        super().__init__()
+
+    def allow_request(self, request, view):
+        if not getattr(request.user, "is_portal", False):
+            return True
+        return super().allow_request(request, view)
 
 
 class TicketPermissions(ModelPermissions):
@@ -117,10 +136,24 @@ class TicketViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return Ticket.objects.visible_to(self.request.user).for_api()
 
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.action == "create":
+            throttles.append(PortalTicketThrottle())
+        return throttles
+
     def perform_create(self, serializer):
-        serializer.instance = create_ticket(
-            by=self.request.user, channel=API, **serializer.validated_data
-        )
+        data = dict(serializer.validated_data)
+        status_wanted = data.pop("status", TicketStatus.NEW)
+        user = self.request.user
+        if status_wanted != TicketStatus.NEW and user.is_portal:
+            raise ValidationError({"status": _("Clients cannot set the status.")})
+        ticket = create_ticket(by=user, channel=API, **data)
+        if status_wanted != TicketStatus.NEW:
+            ticket = transition_ticket(
+                ticket, status=status_wanted, by=user, channel=API
+            )
+        serializer.instance = ticket
 
     def perform_update(self, serializer):
         serializer.instance = update_ticket(

@@ -435,3 +435,30 @@ def test_nested_comment_list_queries_do_not_grow(
     make(5)
     with django_assert_max_num_queries(len(few)):
         admin_api.get(f"/api/tickets/{ticket.pk}/comments/")
+
+
+def test_create_with_status_goes_through_the_workflow(
+    admin_api, company_a, portal_api_for
+):
+    response = admin_api.post(
+        "/api/tickets/",
+        {"title": "Done already", "company_id": company_a.pk, "status": "resolved"},
+    )
+    assert response.status_code == 201 and response.json()["status"] == "resolved"
+    assert response.json()["resolved_at"]
+    response = portal_api_for(company_a).post(
+        "/api/tickets/", {"title": "x", "status": "closed"}
+    )
+    assert response.status_code == 400 and "status" in response.json()
+
+
+def test_portal_ticket_creation_is_throttled(company_a, portal_api_for, settings):
+    from django.core.cache import cache
+
+    cache.clear()  # throttle history of earlier tests in this process
+    settings.NEXUS_PORTAL_TICKET_RATE = "2/hour"
+    api = portal_api_for(company_a)
+    codes = [
+        api.post("/api/tickets/", {"title": f"t{i}"}).status_code for i in range(3)
+    ]
+    assert codes == [201, 201, 429]
