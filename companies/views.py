@@ -75,14 +75,16 @@ def dashboard(request):
     soon = today + timedelta(days=EXPIRY_DAYS)
     companies = Company.objects.visible_to(user)
     assets = Asset.objects.visible_to(user)
+    # Plans are sold to clients; suppliers and partners would only swell "No plan".
+    clients = companies.clients()
     plans = list(
         Plan.objects.visible_to(user)
-        .annotate(n=Count("companies", filter=Q(companies__in=companies)))
+        .annotate(n=Count("companies", filter=Q(companies__in=clients)))
         .filter(n__gt=0)
         .order_by("-n", "name")
         .values("name", "n")
     )
-    unplanned = companies.filter(plan__isnull=True).count()
+    unplanned = clients.filter(plan__isnull=True).count()
     if unplanned:
         plans.append({"name": _("No plan"), "n": unplanned})
     top = max((p["n"] for p in plans), default=1)

@@ -34,6 +34,7 @@ def test_dashboard_shows_counts_and_lists(tech_client):
     plan = PlanFactory(name="Managed Pro")
     company = CompanyFactory(name="Acme", plan=plan)
     CompanyFactory(name="NoPlan Co")
+    CompanyFactory(name="Supplier Co", kind="supplier")  # not in the plan chart
     AssetFactory(company=company, hostname="OLD-PC", last_seen=now - timedelta(days=9))
     AssetFactory(company=company, hostname="NEW-PC", last_seen=now, online=True)
     AssetFactory(
@@ -52,7 +53,7 @@ def test_dashboard_shows_counts_and_lists(tech_client):
     response = tech_client.get(reverse("companies:dashboard"))
     assert response.status_code == 200
     ctx = response.context
-    assert ctx["counts"] == {"companies": 2, "contacts": 1, "assets": 4}
+    assert ctx["counts"] == {"companies": 3, "contacts": 1, "assets": 4}
     assert [a.hostname for a in ctx["offline"]] == ["OLD-PC"]
     assert [a.hostname for a in ctx["warranties"]] == ["WARRANTY-PC"]
     assert ctx["licence_count"] == 1
