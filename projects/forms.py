@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .choices import TaskStatus
@@ -49,3 +50,21 @@ class TaskTimeForm(forms.Form):
         super().__init__(*args, **kwargs)
         if tasks is not None:
             self.fields["task"].queryset = tasks
+
+
+class InviteForm(forms.Form):
+    """Invite staff, or client users of the thread's company, to a thread."""
+
+    users = forms.ModelMultipleChoiceField(
+        label=_("Invite"), queryset=User.objects.none()
+    )
+
+    def __init__(self, *args, thread=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = Q(company__isnull=True)
+        if thread is not None and thread.client_company_id:
+            allowed |= Q(company_id=thread.client_company_id)
+        users = User.objects.filter(allowed, is_active=True)
+        if thread is not None and thread.pk:
+            users = users.exclude(threads=thread)
+        self.fields["users"].queryset = users.order_by("company_id", "username")

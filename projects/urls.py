@@ -20,5 +20,6 @@ urlpatterns = [
         name="thread_post_message",
     ),
     path("threads/<int:pk>/files/", views.thread_share_file, name="thread_share_file"),
+    path("threads/<int:pk>/invite/", views.thread_invite, name="thread_invite"),
     path("files/<int:pk>/download/", views.file_download, name="file_download"),
 ]

@@ -12,10 +12,18 @@ from django.views.decorators.http import require_POST
 
 from .api.filters import ProjectFilterSet, TaskFilterSet
 from .choices import TaskStatus
-from .forms import MessageForm, MoveTaskForm, TaskForm, TaskTimeForm, ThreadFileForm
+from .forms import (
+    InviteForm,
+    MessageForm,
+    MoveTaskForm,
+    TaskForm,
+    TaskTimeForm,
+    ThreadFileForm,
+)
 from .models import Project, Task, TaskTimeEntry, Thread, ThreadFile
 from .services import (
     delete_task_time,
+    invite_to_thread,
     log_task_time,
     move_task,
     post_message,
@@ -269,6 +277,9 @@ def _thread_context(request, thread, **extra) -> dict:
         "can_share": request.user.has_perm("projects.add_threadfile"),
         "message_form": MessageForm(),
         "file_form": ThreadFileForm(),
+        "invite_form": InviteForm(thread=thread)
+        if request.user.has_perm("projects.change_thread")
+        else None,
     }
     context.update(extra)
     return context
@@ -348,3 +359,26 @@ def file_download(request, pk: int):
         filename=shared.original_name,
         content_type=shared.content_type,
     )
+
+
+@login_required
+@require_POST
+@permission_required("projects.change_thread", raise_exception=True)
+def thread_invite(request, pk: int):
+    """Add members; client users only from the thread's own company."""
+    thread = _visible_thread(request, pk)
+    form = InviteForm(request.POST, thread=thread)
+    if form.is_valid():
+        try:
+            invite_to_thread(thread, users=form.cleaned_data["users"])
+        except ValidationError as exc:
+            form.add_error("users", exc.messages)
+    if form.errors:
+        return render(
+            request,
+            "projects/thread_detail.html",
+            _thread_context(request, thread, invite_form=form),
+            status=400,
+        )
+    messages.success(request, _("Invited."))
+    return redirect(thread)

@@ -287,3 +287,21 @@ def test_page_queries_do_not_grow(manager, django_assert_max_num_queries):
         thread.get_absolute_url(),
     ]
     _constant(client_for(manager), urls, lambda: make(5), django_assert_max_num_queries)
+
+
+def test_thread_invite_page(manager, make_user):
+    project = ProjectFactory()
+    thread = ThreadFactory(project=project, members=[manager])
+    own_client = make_user(Role.CLIENT, company=project.client)
+    stranger = make_user(Role.CLIENT, company=CompanyFactory())
+    web = client_for(manager)
+    url = reverse("projects:thread_invite", args=[thread.pk])
+    page = web.get(thread.get_absolute_url())
+    assert f'value="{own_client.pk}"'.encode() in page.content
+    assert f'value="{stranger.pk}"'.encode() not in page.content
+    assert web.post(url, {"users": [stranger.pk]}).status_code == 400
+    assert web.post(url, {"users": [own_client.pk]}).status_code == 302
+    assert own_client in thread.members.all()
+    invited = client_for(own_client)
+    assert invited.get(thread.get_absolute_url()).status_code == 200
+    assert invited.post(url, {"users": [own_client.pk]}).status_code == 403
