@@ -1,8 +1,25 @@
 """Import/export of assets (django-import-export), used by the admin."""
 
+from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from companies.models import Company
+
+
+class AccountNumberWidget(widgets.ForeignKeyWidget):
+    """A company by its account number; an unknown number is a row error."""
+
+    def __init__(self, **kwargs):
+        super().__init__(Company, field="account_number", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except (Company.DoesNotExist, ValueError, TypeError) as exc:
+            raise ValueError(
+                _("No company with account number %(value)s.") % {"value": value}
+            ) from exc
+
 
 from .models import Asset
 
@@ -13,7 +30,7 @@ class AssetResource(resources.ModelResource):
     company_account_number = fields.Field(
         attribute="company",
         column_name="company_account_number",
-        widget=widgets.ForeignKeyWidget(Company, field="account_number"),
+        widget=AccountNumberWidget(),
     )
 
     class Meta:
