@@ -5,6 +5,8 @@ from import_export import fields, resources, widgets
 
 from companies.models import Company
 
+from .models import Asset
+
 
 class AccountNumberWidget(widgets.ForeignKeyWidget):
     """A company by its account number; an unknown number is a row error."""
@@ -19,9 +21,6 @@ class AccountNumberWidget(widgets.ForeignKeyWidget):
             raise ValueError(
                 _("No company with account number %(value)s.") % {"value": value}
             ) from exc
-
-
-from .models import Asset
 
 
 class AssetResource(resources.ModelResource):
