@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .api.filters import TicketFilterSet
@@ -35,12 +36,12 @@ from .services import (
 PAGE = EventChannel.PAGE
 
 SAVED_VIEWS = {
-    "open": _("Open"),
-    "mine": _("Mine"),
-    "unassigned": _("Unassigned"),
-    "department": _("My department"),
-    "breached": _("SLA breached"),
-    "all": _("All"),
+    "open": gettext_lazy("Open"),
+    "mine": gettext_lazy("Mine"),
+    "unassigned": gettext_lazy("Unassigned"),
+    "department": gettext_lazy("My department"),
+    "breached": gettext_lazy("SLA breached"),
+    "all": gettext_lazy("All"),
 }
 
 

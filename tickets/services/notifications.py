@@ -80,7 +80,10 @@ def recipients(kind: str, ticket: Ticket, comment: Comment | None = None) -> set
 
 def _compose(kind: str, ticket: Ticket, comment: Comment | None) -> tuple[str, str]:
     tag = ticket.subject_tag
-    link = f"{ticket.get_absolute_url()}"
+    # NEXUS_BASE_URL (e.g. https://nexus.example.com) makes the link absolute.
+    link = (
+        getattr(settings, "NEXUS_BASE_URL", "").rstrip("/") + ticket.get_absolute_url()
+    )
     if kind == NotificationKind.NEW_TICKET:
         subject = _("New ticket %(tag)s %(title)s")
         body = _("A new ticket was opened.\n\n%(title)s\n\n%(text)s\n\n%(link)s")

@@ -58,6 +58,10 @@ def compute_sla(ticket: Ticket, *, policy: SlaPolicy | None = None) -> list[str]
         warn = hours.add(start, policy.first_response_minutes * ratio + paused)
     else:
         warn = hours.add(start, policy.resolution_minutes * ratio + paused)
+    if warn != ticket.sla_warn_at and ticket.sla_at_risk_notified_at is not None:
+        # A new warning time (first response given, priority changed) may warn again.
+        ticket.sla_at_risk_notified_at = None
+        fields.append("sla_at_risk_notified_at")
     ticket.sla_warn_at = warn
     return fields
 

@@ -209,3 +209,25 @@ def test_resolving_late_marks_breach(company_a, new_ticket, admin_user):
         ticket, status=TicketStatus.RESOLVED, by=admin_user, channel="api"
     )
     assert ticket.sla_breached
+
+
+def test_first_response_rearms_the_at_risk_warning(
+    company_a, new_ticket, admin_user, django_capture_on_commit_callbacks
+):
+    from tickets.services import reply_to_ticket
+
+    SlaPolicyFactory(
+        priority="normal",
+        calendar=None,
+        first_response_minutes=60,
+        resolution_minutes=600,
+    )
+    ticket = new_ticket(company_a)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        sla_warn_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    assert check_sla()["at_risk"] == 1
+    reply_to_ticket(ticket, by=admin_user, body="Looking", channel="api")
+    ticket.refresh_from_db()
+    assert ticket.sla_at_risk_notified_at is None
+    assert ticket.sla_warn_at == ticket.created_at + dt.timedelta(minutes=480)
