@@ -1,9 +1,11 @@
 from decimal import Decimal
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from assets.api.representation import FastRepresentationMixin
 from nexus.api import VisiblePKField, VisibleSlugField
 
 from ..choices import (
@@ -29,7 +31,7 @@ class PlanFeatureSerializer(serializers.ModelSerializer):
         fields = ["key", "value"]
 
 
-class PlanBriefSerializer(serializers.ModelSerializer):
+class PlanBriefSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     class Meta:
         model = Plan
         fields = ["id", "name"]
@@ -84,12 +86,29 @@ class PlanSerializer(serializers.ModelSerializer):
 # ------------------------------------------------------------------------- companies
 
 
-class CompanyBriefSerializer(serializers.ModelSerializer):
+class CompanyUrlField(serializers.HyperlinkedIdentityField):
+    """A company's API URL (by account number), reversed once per serializer."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("view_name", "api:company-detail")
+        kwargs.setdefault("lookup_field", "account_number")
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        template = self.__dict__.get("_template")
+        if template is None:
+            marker = "999999999"
+            path = reverse(self.view_name, kwargs={self.lookup_url_kwarg: marker})
+            request = self.context.get("request")
+            url = request.build_absolute_uri(path) if request is not None else path
+            template = self._template = url.split(marker)
+        return f"{template[0]}{value.account_number}{template[1]}"
+
+
+class CompanyBriefSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """The only company representation used for nesting (STYLE R11)."""
 
-    url = serializers.HyperlinkedIdentityField(
-        view_name="api:company-detail", lookup_field="account_number"
-    )
+    url = CompanyUrlField()
     display = serializers.CharField(source="name", read_only=True)
 
     class Meta:
@@ -97,12 +116,14 @@ class CompanyBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "url", "account_number", "name", "display"]
 
 
-class CompanySerializer(serializers.ModelSerializer):
-    """A company with every column of the seed's Company; writes go to services."""
+class CompanySerializer(FastRepresentationMixin, serializers.ModelSerializer):
+    """A company with every column of the seed's Company; writes go to services.
 
-    url = serializers.HyperlinkedIdentityField(
-        view_name="api:company-detail", lookup_field="account_number"
-    )
+    Reads take the fast path of `FastRepresentationMixin` (same output as DRF's,
+    see test_api.py::test_fast_representation_matches_drf).
+    """
+
+    url = CompanyUrlField()
     account_number = serializers.IntegerField(
         min_value=ACCOUNT_NUMBER_MIN,
         max_value=ACCOUNT_NUMBER_MAX,
@@ -279,7 +300,7 @@ class LocationBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "display"]
 
 
-class LocationSerializer(serializers.ModelSerializer):
+class LocationSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     company = CompanyBriefSerializer(read_only=True)
     company_account_number = VisibleSlugField(
         source="company",
@@ -320,7 +341,7 @@ class LocationSerializer(serializers.ModelSerializer):
 # ---------------------------------------------------------------------------- ledger
 
 
-class CreditAccountSerializer(serializers.ModelSerializer):
+class CreditAccountSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     company = CompanyBriefSerializer(read_only=True)
 
     class Meta:
@@ -337,7 +358,7 @@ class CreditAccountSerializer(serializers.ModelSerializer):
         read_only_fields = ["balance", "created_at", "updated_at"]
 
 
-class CreditTransactionSerializer(serializers.ModelSerializer):
+class CreditTransactionSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     company = CompanyBriefSerializer(source="account.company", read_only=True)
     actor = serializers.CharField(
         source="actor.username", read_only=True, allow_null=True, default=None

@@ -788,3 +788,54 @@ def test_company_contact_asset_action_queries_do_not_grow(
         make(5)
         with django_assert_max_num_queries(len(few)):
             admin_api.get(f"/api/companies/222333/{sub}")
+
+
+# ------------------------------------------------------------------ fast read path
+
+
+def test_fast_representation_matches_drf(rf, admin_user):
+    from rest_framework.request import Request
+
+    from assets.api.representation import FastRepresentationMixin
+    from companies.api.serializers import (
+        CompanyBriefSerializer,
+        CompanySerializer,
+        CreditAccountSerializer,
+        CreditTransactionSerializer,
+        LocationSerializer,
+        PlanBriefSerializer,
+        SupplierSerializer,
+    )
+
+    plan = PlanFactory(name="Gold")
+    full = CompanyFactory(
+        plan=plan,
+        domains=["a.test"],
+        freshservice_id=9000000001,
+        start_date="2025-01-02",
+        portal_url="https://portal.test/x",
+    )
+    bare = CompanyFactory()
+    purchase_credits(full, amount=Decimal("3.5"))
+    deduct_credits(full, amount=Decimal("1.25"), reference="t-1")
+    location = LocationFactory(company=full)
+    request = Request(rf.get("/api/companies"))
+    request.user = admin_user
+    context = {"request": request}
+    companies = list(Company.objects.for_api().filter(pk__in=[full.pk, bare.pk]))
+    cases = [
+        (CompanySerializer, companies),
+        (SupplierSerializer, companies),
+        (CompanyBriefSerializer, companies),
+        (PlanBriefSerializer, [plan]),
+        (LocationSerializer, list(Location.objects.for_api())),
+        (CreditAccountSerializer, list(CreditAccount.objects.for_api())),
+        (CreditTransactionSerializer, list(CreditTransaction.objects.for_api())),
+    ]
+    assert location
+    for serializer_class, instances in cases:
+        for instance in instances:
+            serializer = serializer_class(context=context)
+            fast = serializer.to_representation(instance)
+            drf = super(FastRepresentationMixin, serializer_class(context=context))
+            assert fast == drf.to_representation(instance), serializer_class
