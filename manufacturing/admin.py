@@ -299,6 +299,12 @@ class TravelerAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if formset.model is not BOMItem:
             return super().save_formset(request, form, formset, change)
         traveler = form.instance
+        # The admin's change log reads these three lists after saving.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = (
+            [],
+            [],
+            [],
+        )
         for inline_form in formset.forms:
             if not inline_form.has_changed() and inline_form.instance.pk is None:
                 continue
@@ -306,6 +312,7 @@ class TravelerAdmin(ScopedAdminMixin, admin.ModelAdmin):
             if formset.can_delete and formset._should_delete_form(inline_form):
                 if item.pk:
                     services.delete_bom_item(item, by=request.user)
+                    formset.deleted_objects.append(item)
                 continue
             data = {
                 name: inline_form.cleaned_data[name]
@@ -313,10 +320,13 @@ class TravelerAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 if name in BOM_ENGINEERING_FIELDS
             }
             if item.pk is None:
-                services.add_bom_item(traveler, by=request.user, **data)
+                formset.new_objects.append(
+                    services.add_bom_item(traveler, by=request.user, **data)
+                )
             elif data:
                 fresh = BOMItem.objects.get(pk=item.pk)
                 services.update_bom_item(fresh, by=request.user, **data)
+                formset.changed_objects.append((fresh, list(data)))
         return None
 
     @admin.action(description=_("Release selected travelers"), permissions=["release"])
