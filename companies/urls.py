@@ -11,4 +11,9 @@ urlpatterns = [
     path("add/", views.company_create, name="company_create"),
     path("<int:account_number>/", views.company_detail, name="company_detail"),
     path("<int:account_number>/edit/", views.company_update, name="company_update"),
+    path(
+        "<int:account_number>/credits/add/",
+        views.company_credits_add,
+        name="company_credits_add",
+    ),
 ]

@@ -17,9 +17,14 @@ from assets.models import Asset, Licence
 from contacts.models import Contact
 
 from .api.filters import CompanyFilterSet
-from .forms import CompanyForm
+from .forms import AdjustCreditsForm, CompanyForm
 from .models import Company, CreditAccount, CreditTransaction, Location, Plan
-from .services import DuplicateAccountNumber, create_company, update_company
+from .services import (
+    LEDGER_SERVICES,
+    DuplicateAccountNumber,
+    create_company,
+    update_company,
+)
 
 PAGE_SIZE = 50
 OFFLINE_DAYS = 7
@@ -284,6 +289,35 @@ def company_update(request, account_number: int):
         company.refresh_from_db()
     return render(
         request, "companies/company_form.html", {"form": form, "company": company}
+    )
+
+
+@login_required
+@staff_required
+@permission_required("companies.add_credittransaction", raise_exception=True)
+def company_credits_add(request, account_number: int):
+    """Record a purchase, deduction, refund or adjustment through the ledger."""
+    company = get_object_or_404(
+        Company.objects.visible_to(request.user).for_api(),
+        account_number=account_number,
+    )
+    form = AdjustCreditsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        service = LEDGER_SERVICES[form.cleaned_data["kind"]]
+        try:
+            movement = service(company, actor=request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            for field, errors in getattr(exc, "error_dict", {None: exc}).items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request,
+                _("Recorded. The balance is now %(balance)s.")
+                % {"balance": movement.balance_after},
+            )
+            return redirect(f"{company.get_absolute_url()}?tab=credits")
+    return render(
+        request, "companies/credits_form.html", {"form": form, "company": company}
     )
 
 

@@ -214,6 +214,7 @@ def test_staff_cannot_attach_location_to_invisible_company(tech_api):
         f"/companies/{B_NUMBER}/",
         f"/companies/{B_NUMBER}/?tab=credits",
         f"/companies/{B_NUMBER}/edit/",
+        f"/companies/{B_NUMBER}/credits/add/",
     ],
 )
 def test_client_pages_of_other_company_refused(tenants, url):

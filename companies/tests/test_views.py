@@ -410,3 +410,53 @@ def test_low_balance_flag_on_my_company(portal_client_for):
     CreditAccount.objects.create(company=company, low_balance_threshold=Decimal("5"))
     response = portal_client_for(company).get(reverse("companies:my_company"))
     assert "Low balance" in response.content.decode()
+
+
+# ------------------------------------------------------------------ record credits
+
+
+@pytest.fixture
+def billing_client(client, make_user):
+    client.force_login(make_user(Role.BILLING))
+    return client
+
+
+def test_record_credits_page(billing_client):
+    company = CompanyFactory(account_number=222333)
+    url = reverse("companies:company_credits_add", args=[222333])
+    assert billing_client.get(url).status_code == 200
+    response = billing_client.post(
+        url, {"kind": "purchase", "amount": "12.5", "reference": "inv-5", "note": ""}
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith("?tab=credits")
+    assert CreditAccount.objects.get(company=company).balance == Decimal("12.50")
+
+
+def test_record_credits_refusal_is_a_form_error(billing_client):
+    CompanyFactory(account_number=222333)
+    response = billing_client.post(
+        reverse("companies:company_credits_add", args=[222333]),
+        {"kind": "deduction", "amount": "5"},
+    )
+    assert response.status_code == 200
+    assert "Not enough credit" in response.context["form"].errors["amount"][0]
+
+
+def test_record_credits_bad_input(billing_client):
+    CompanyFactory(account_number=222333)
+    response = billing_client.post(
+        reverse("companies:company_credits_add", args=[222333]),
+        {"kind": "gift", "amount": "abc"},
+    )
+    assert response.status_code == 200
+    assert {"kind", "amount"} <= set(response.context["form"].errors)
+
+
+def test_record_credits_needs_permission(tech_client, portal_client_for):
+    company = CompanyFactory(account_number=222333)
+    url = reverse("companies:company_credits_add", args=[222333])
+    assert tech_client.get(url).status_code == 403
+    portal = portal_client_for(company)
+    assert portal.post(url, {"kind": "purchase", "amount": "5"}).status_code == 302
+    assert not CreditAccount.objects.filter(company=company).exists()
