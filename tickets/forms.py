@@ -158,6 +158,7 @@ class MailboxAdminForm(forms.ModelForm):
             "default_department",
             "default_priority",
             "default_company",
+            "trust_staff_senders",
             "active",
         ]
 

@@ -56,6 +56,15 @@ class Mailbox(TimeStampedModel):
         related_name="mailboxes",
         help_text=_("For senders matching no contact and no company domain."),
     )
+    trust_staff_senders = models.BooleanField(
+        _("trust staff senders"),
+        default=False,
+        help_text=_(
+            "Post replies from staff addresses as public replies. The From: header "
+            "can be forged, so leave this off unless the mail server verifies "
+            "senders (SPF/DKIM/DMARC); otherwise they become internal notes."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
     last_polled_at = models.DateTimeField(_("last polled at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)

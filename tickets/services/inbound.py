@@ -230,8 +230,16 @@ def process_message(mailbox: Mailbox, message) -> tuple[InboundMessage, bool]:
     body = _body(message) or subject or _("(empty message)")
     ticket = _thread_ticket(message, subject)
     notes = []
+    if staff_user is not None and not mailbox.trust_staff_senders:
+        # A forged From: must not let anyone speak publicly as staff.
+        staff_user = None
+        unverified_staff = True
+    else:
+        unverified_staff = False
     if ticket is not None:
-        verified = _sender_may_reply(ticket, email, contact, staff_user)
+        verified = not unverified_staff and _sender_may_reply(
+            ticket, email, contact, staff_user
+        )
         if not verified:
             body = _("From an unverified sender (%(email)s):\n\n%(body)s") % {
                 "email": email,

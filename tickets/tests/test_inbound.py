@@ -220,9 +220,24 @@ def test_reply_from_unverified_sender_is_internal(imap, mailbox, company_a, new_
     assert comment.is_internal and "unverified" in comment.body
 
 
+def test_staff_address_is_not_trusted_by_default(
+    imap, mailbox, company_a, new_ticket, make_user
+):
+    make_user(Role.TECHNICIAN, email="agent@msp.test")
+    ticket = new_ticket(company_a)
+    deliver(imap, email("agent@msp.test", f"Re: {ticket.subject_tag}", "Forged?"))
+    poll_mailbox(mailbox)
+    comment = ticket.comments.get()
+    assert comment.is_internal and comment.author is None
+    ticket.refresh_from_db()
+    assert ticket.first_responded_at is None
+
+
 def test_staff_reply_by_email_is_a_first_response(
     imap, mailbox, company_a, new_ticket, make_user
 ):
+    mailbox.trust_staff_senders = True
+    mailbox.save()
     agent = make_user(Role.TECHNICIAN, email="agent@msp.test")
     ticket = new_ticket(company_a)
     deliver(imap, email("agent@msp.test", f"Re: {ticket.subject_tag}", "Fixed it"))
