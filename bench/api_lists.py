@@ -253,6 +253,16 @@ def wait_until_up(url: str, headers: dict, proc) -> None:
     raise SystemExit("gunicorn did not answer in 60 s")
 
 
+def _generator_cpu() -> float:
+    """CPU seconds of finished child processes (wrk) and of this process (the
+    Python load generator runs on threads here)."""
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    return children.ru_utime + children.ru_stime + me.ru_utime + me.ru_stime
+
+
 def run_wrk(url, key, seconds, threads, connections) -> dict:
     out = subprocess.run(
         [
@@ -320,6 +330,46 @@ def run_python(url, key, seconds, threads, connections) -> dict:
         "p99": latencies[int(len(latencies) * 0.99) - 1],
         "errors": errors[0],
     }
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def server_cpu(master: int) -> float:
+    """CPU seconds used so far by gunicorn and this database's backends."""
+    import psycopg
+
+    pg = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+    with psycopg.connect(f"{pg}/postgres", autocommit=True) as conn:
+        backends = [
+            row[0]
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", (DB_NAME,)
+            )
+        ]
+    pids = [master, *_children(master), *backends]
+    return sum(_cpu_seconds(pid) for pid in pids)
 
 
 def cursor_near(base: str, key: str, offset: int) -> str:
@@ -399,16 +449,33 @@ def main() -> None:
             f"{args.connections} connections, {args.duration} s per scenario "
             f"(after a 2 s warm-up); cache: {'redis' if 'REDIS_URL' in env else 'file'}"
         )
-        print(f"{'scenario':<34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+        print(
+            "CPU ms/req = CPU used by gunicorn, its PostgreSQL backends and the load "
+            "generator per request; 'idle 2-core req/s' = 2000 / that, what the\n"
+            "same work gives when nothing else runs on the two cores (the load "
+            "average shows how busy the machine was)."
+        )
+        print(
+            f"{'scenario':<32}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'err':>5}"
+            f"{'CPU ms/req':>12}{'idle 2-core req/s':>19}{'load':>7}"
+        )
         figures = {}
         for label, path in scenarios:
             url = base + path
             runner(url, key, 2, args.threads, args.connections)
+            load = os.getloadavg()[0]
+            before = server_cpu(proc.pid)
+            gen_before = _generator_cpu()
             result = runner(url, key, args.duration, args.threads, args.connections)
+            used = server_cpu(proc.pid) - before + _generator_cpu() - gen_before
+            total = result["rps"] * args.duration
+            per_request = 1000 * used / total if total else float("nan")
+            result["cpu_ms"] = per_request
             figures[label] = result
             print(
-                f"{label:<34}{result['rps']:>10.1f}{result['p50']:>10.2f}"
-                f"{result['p99']:>10.2f}{result['errors']:>8}",
+                f"{label:<32}{result['rps']:>9.1f}{result['p50']:>9.2f}"
+                f"{result['p99']:>9.2f}{result['errors']:>5}{per_request:>12.2f}"
+                f"{2000 / per_request:>19.0f}{load:>7.1f}",
                 flush=True,
             )
         first = figures["list limit=50"]["rps"]

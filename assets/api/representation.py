@@ -12,6 +12,8 @@ serializer build its fields and use DRF's own path for that field, so the output
 is always what DRF would produce (tests compare the two).
 """
 
+import operator
+
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import reverse
@@ -71,7 +73,9 @@ def _model_field(model, name: str):
 
 
 def _datetime(value, tz):
-    text = value.astimezone(tz).isoformat()
+    if value.tzinfo is not tz:
+        value = value.astimezone(tz)
+    text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
@@ -147,7 +151,17 @@ class FastRepresentationMixin:
                 plain.append((name, entry[1]))
             else:
                 others.append((name, *entry))
-        return tuple(plain), tuple(others), tuple(order)
+        plain_names = tuple(name for name, _attname in plain)
+        attnames = [attname for _name, attname in plain]
+        # itemgetter returns a tuple even for a single name only when given 2+.
+        getter = (
+            operator.itemgetter(*attnames)
+            if len(attnames) > 1
+            else (lambda values, a=attnames[0]: (values[a],))
+            if attnames
+            else (lambda values: ())
+        )
+        return (plain_names, getter), tuple(others), tuple(order)
 
     @staticmethod
     def _plan_entry(model, name, field):
@@ -206,10 +220,12 @@ class FastRepresentationMixin:
         return state
 
     def to_representation(self, instance):
-        plain, others, order = self._compiled_plan()
+        (plain_names, getter), others, order = self._compiled_plan()
         values = instance.__dict__
+        # Keys in declared order first, so filling them in keeps that order.
+        data = dict.fromkeys(order)
         try:
-            data = {name: values[attname] for name, attname in plain}
+            data.update(zip(plain_names, getter(values)))
         except KeyError:  # a deferred column: let DRF load it the usual way
             return super().to_representation(instance)
         state = self._fast_state()
@@ -252,8 +268,12 @@ class FastRepresentationMixin:
                         break
                 data[name] = value() if callable(value) else value
             else:
-                data[name] = self._drf_field_value(name, instance)
-        return {name: data[name] for name in order if name in data}
+                value = self._drf_field_value(name, instance)
+                if value is _MISSING:
+                    del data[name]  # DRF leaves a skipped field out
+                else:
+                    data[name] = value
+        return data
 
     def _nested(self, serializer_class, state, item):
         nested = state["nested"].get(serializer_class)
@@ -268,7 +288,7 @@ class FastRepresentationMixin:
         try:
             attribute = field.get_attribute(instance)
         except serializers.SkipField:
-            return None
+            return _MISSING
         check = (
             attribute.pk if isinstance(attribute, relations.PKOnlyObject) else attribute
         )
