@@ -23,4 +23,11 @@ class KnowledgeConfig(AppConfig):
     )
 
     def ready(self) -> None:
+        from django.contrib.postgres.lookups import TrigramWordSimilar
+
         from . import signals  # noqa: F401  (file clean-up only)
+        from .models import Article
+
+        # Only on this field: django.contrib.postgres is not an installed app, and
+        # the SQL (`%>`) is used on PostgreSQL only (knowledge.search).
+        Article._meta.get_field("title").register_lookup(TrigramWordSimilar)

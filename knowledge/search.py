@@ -44,6 +44,12 @@ def _vector(attachment_text):
     )
 
 
+def _head():
+    return SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
+        "summary", weight="B", config=SEARCH_CONFIG
+    )
+
+
 def index_article(article_id: int) -> None:
     """Rewrite one article's search vector from its columns and attachment text."""
     from .models import Article, ArticleAttachment
@@ -59,7 +65,8 @@ def index_article(article_id: int) -> None:
         if total >= MAX_INDEXED_ATTACHMENT_CHARS:
             break
     Article.objects.filter(pk=article_id).update(
-        search_vector=_vector(Value("\n".join(texts), output_field=TextField()))
+        search_vector=_vector(Value("\n".join(texts), output_field=TextField())),
+        search_head=_head(),
     )
 
 
@@ -97,6 +104,11 @@ def _any_words_query(text: str) -> SearchQuery | None:
 
 
 def _postgres_search(queryset, text: str, mode: str):
+    """Match on the full vector (title, summary, body, attachments); rank by the
+    small title/summary vector, then by popularity. Ranking by the full vector
+    would read every matching article's whole text (hundreds of ms for a common
+    word across 50,000 articles); this way a title hit still ranks above a
+    summary hit above a body-only hit, and the bench stays under 50 ms."""
     if mode == "any":
         query = _any_words_query(text)
         if query is None:
@@ -105,14 +117,9 @@ def _postgres_search(queryset, text: str, mode: str):
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
     matches = queryset.filter(search_vector=query)
     if mode == "all" and not matches.order_by().values("pk")[:1].exists():
-        # No word matched as written: look for titles close to it (typos).
-        return (
-            queryset.annotate(search_rank=TrigramWordSimilarity(text, "title"))
-            .filter(search_rank__gte=TRIGRAM_MIN_SIMILARITY)
-            .order_by("-search_rank", "-view_count", "-pk")
-        )
+        return _typo_search(queryset, text)
     return matches.annotate(
-        search_rank=SearchRank(F("search_vector"), query),
+        search_rank=SearchRank(F("search_head"), query),
         search_snippet=SearchHeadline(
             "body_text",
             query,
@@ -125,6 +132,21 @@ def _postgres_search(queryset, text: str, mode: str):
             fragment_delimiter=" … ",
         ),
     ).order_by("-search_rank", "-view_count", "-pk")
+
+
+def _typo_search(queryset, text: str):
+    """No word matched as written: titles with a word close to the query. The
+    `%>` operator uses the trigram GIN index at our similarity threshold."""
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
+            [str(TRIGRAM_MIN_SIMILARITY)],
+        )
+    return (
+        queryset.filter(title__trigram_word_similar=text)
+        .annotate(search_rank=TrigramWordSimilarity(text, "title"))
+        .order_by("-search_rank", "-view_count", "-pk")
+    )
 
 
 def _fallback_search(queryset, text: str, mode: str):

@@ -198,6 +198,9 @@ class Article(TimeStampedModel):
     # knowledge.search.index_article. Its GIN index is created by migration 0002
     # on PostgreSQL only (SQLite keeps the column empty and uses the fallback).
     search_vector = SearchVectorField(null=True, editable=False)
+    # Title (A) and summary (B) only: small enough to stay in the table row, so
+    # ranking thousands of matches never reads the large vector (migration 0003).
+    search_head = SearchVectorField(null=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 

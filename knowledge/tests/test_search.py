@@ -32,7 +32,7 @@ def test_title_match_ranks_above_body_match(editor):
 
 
 @on_postgres
-def test_postgres_ranking_weights_title_summary_body_attachment(
+def test_postgres_ranking_title_then_summary_then_popularity(
     editor, django_capture_on_commit_callbacks
 ):
     in_attachment = ArticleFactory(title="A", body="nothing", author=editor)
@@ -43,8 +43,10 @@ def test_postgres_ranking_weights_title_summary_body_attachment(
     in_body = ArticleFactory(title="B", body="an ocelot here", author=editor)
     in_summary = ArticleFactory(title="C", summary="ocelot summary", author=editor)
     in_title = ArticleFactory(title="Ocelot", body="nothing", author=editor)
+    Article.objects.filter(pk=in_attachment.pk).update(view_count=10)
     results = _search("ocelot")
-    assert results == [in_title, in_summary, in_body, in_attachment]
+    # Body and attachment hits rank by popularity after title and summary hits.
+    assert results == [in_title, in_summary, in_attachment, in_body]
     assert results[0].search_rank > results[1].search_rank > results[2].search_rank
 
 
