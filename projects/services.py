@@ -15,7 +15,7 @@ from companies.services import deduct_credits
 from tickets.choices import EventChannel
 from tickets.models import TimeEntry, minutes_to_hours
 from tickets.rendering import render_markdown
-from tickets.services import delete_time
+from tickets.services import delete_time, edit_time
 from tickets.uploads import check_upload
 
 from .choices import TaskStatus
@@ -197,6 +197,21 @@ def delete_project(project: Project) -> None:
 # ---------------------------------------------------------------------- time entries
 
 
+def _check_minutes(minutes) -> None:
+    if (
+        not isinstance(minutes, int)
+        or isinstance(minutes, bool)
+        or not 1 <= minutes <= MAX_MINUTES
+    ):
+        raise ValidationError(
+            {
+                "minutes": _("Minutes must be between 1 and %(max)s.")
+                % {"max": MAX_MINUTES}
+            },
+            code="invalid",
+        )
+
+
 @transaction.atomic
 def log_task_time(
     task: Task,
@@ -215,18 +230,7 @@ def log_task_time(
     """
     if user is None or user.company_id is not None:
         raise PermissionDenied(_("Only staff can log time."))
-    if (
-        not isinstance(minutes, int)
-        or isinstance(minutes, bool)
-        or not 1 <= minutes <= MAX_MINUTES
-    ):
-        raise ValidationError(
-            {
-                "minutes": _("Minutes must be between 1 and %(max)s.")
-                % {"max": MAX_MINUTES}
-            },
-            code="invalid",
-        )
+    _check_minutes(minutes)
     company = task.project.client
     entry = TimeEntry(
         ticket=None,
@@ -255,6 +259,19 @@ def log_task_time(
         entry.over_credit = movement.balance_after < 0
         entry.save(update_fields=["billed_hours", "billed_company", "over_credit"])
     return TaskTimeEntry.objects.create(task=task, time_entry=entry)
+
+
+@transaction.atomic
+def edit_task_time(
+    link: TaskTimeEntry, *, by, channel: str = EventChannel.PAGE, **changes
+) -> TaskTimeEntry:
+    """Change minutes, billable, note or start of time on a task; the helpdesk's
+    service re-deducts or refunds the credits by the difference."""
+    if "minutes" in changes:
+        _check_minutes(changes["minutes"])
+    edit_time(link.time_entry, by=by, channel=channel, **changes)
+    link.time_entry.refresh_from_db()
+    return link
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -19,7 +20,13 @@ from nexus.api import VisiblePKField
 
 from ..choices import ProjectStatus, TaskPriority, TaskStatus, ThreadKind
 from ..models import Message, Project, Task, TaskTimeEntry, Thread, ThreadFile
-from ..services import log_task_time, save_project, save_task, save_thread
+from ..services import (
+    edit_task_time,
+    log_task_time,
+    save_project,
+    save_task,
+    save_thread,
+)
 
 User = get_user_model()
 
@@ -406,4 +413,25 @@ class TaskTimeEntrySerializer(serializers.ModelSerializer):
             billable=entry.get("billable", True),
             note=entry.get("note", ""),
             started_at=entry.get("started_at"),
+        )
+
+    def update(self, instance, validated_data):
+        from tickets.choices import EventChannel
+
+        task = validated_data.pop("task", None)
+        if task is not None and task.pk != instance.task_id:
+            raise serializers.ValidationError(
+                {
+                    "task_id": _(
+                        "Time cannot be moved to another task; delete it "
+                        "and log it again."
+                    )
+                }
+            )
+        changes = validated_data.pop("time_entry", {})
+        return edit_task_time(
+            instance,
+            by=self.context["request"].user,
+            channel=EventChannel.API,
+            **changes,
         )

@@ -85,6 +85,7 @@ class TaskViewSet(RefetchMixin, viewsets.ModelViewSet):
 class TaskTimeEntryViewSet(
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
     mixins.ListModelMixin,
     viewsets.GenericViewSet,
@@ -102,6 +103,10 @@ class TaskTimeEntryViewSet(
         return TaskTimeEntry.objects.visible_to(self.request.user).for_api()
 
     def perform_create(self, serializer):
+        serializer.save()
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+    def perform_update(self, serializer):
         serializer.save()
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 

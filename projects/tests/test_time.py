@@ -194,3 +194,39 @@ def test_time_entry_list_queries_do_not_grow(
     with django_assert_max_num_queries(len(few)):
         response = admin_api.get("/api/task-time-entries/")
     assert response.json()["count"] == 7
+
+
+def test_time_entry_api_edit_rebills_the_difference(funded_project, make_user, api_for):
+    tech = make_user(Role.TECHNICIAN)
+    other_tech = make_user(Role.TECHNICIAN)
+    for user in (tech, other_tech):
+        funded_project.members.add(user)
+    task = TaskFactory(project=funded_project)
+    api = api_for(tech)
+    created = api.post(
+        "/api/task-time-entries/",
+        {"task_id": task.pk, "minutes": 90},
+        format="json",
+    ).json()
+    account = CreditAccount.objects.get(company=funded_project.client)
+    assert account.balance == Decimal("18.50")
+    url = f"/api/task-time-entries/{created['id']}/"
+    response = api.patch(url, {"minutes": 30}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["billed_hours"] == "0.50"
+    account.refresh_from_db()
+    assert account.balance == Decimal("19.50")
+    response = api.patch(url, {"billable": False}, format="json")
+    assert response.json()["billed_hours"] == "0.00"
+    account.refresh_from_db()
+    assert account.balance == Decimal("20.00")
+    assert api.patch(url, {"minutes": 0}, format="json").status_code == 400
+    moved = api.patch(
+        url, {"task_id": TaskFactory(project=funded_project).pk}, format="json"
+    )
+    assert moved.status_code == 400 and "task_id" in moved.json()
+    # Someone else's time: the helpdesk's owner rule answers 403.
+    assert api_for(other_tech).patch(url, {"minutes": 5}).status_code == 403
+    assert api_for(other_tech).delete(url).status_code == 403
+    project = Project.objects.for_api().get(pk=funded_project.pk)
+    assert project.spent_minutes == 30
