@@ -839,3 +839,38 @@ def test_fast_representation_matches_drf(rf, admin_user):
             fast = serializer.to_representation(instance)
             drf = super(FastRepresentationMixin, serializer_class(context=context))
             assert fast == drf.to_representation(instance), serializer_class
+
+
+def test_technician_put_with_unchanged_number_is_allowed(tech_api):
+    """The seed's Freshservice sync PUTs whole rows, account number included."""
+    CompanyFactory(account_number=222333, name="Old")
+    response = tech_api.put(
+        "/api/companies/222333",
+        {"account_number": 222333, "name": "New"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["name"] == "New"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/companies",
+        "/api/companies/222333",
+        "/api/suppliers",
+        "/api/locations",
+        "/api/plans",
+        "/api/credit-transactions",
+        "/api/credit-accounts",
+        "/api/billing_summary",
+        "/api/companies/222333/credits",
+    ],
+)
+def test_browsable_api_renders(admin_user, client, path):
+    company = CompanyFactory(account_number=222333)
+    purchase_credits(company, amount=Decimal("1"))
+    client.force_login(admin_user)
+    response = client.get(path, HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert b"<html" in response.content
