@@ -172,7 +172,8 @@ class FreshserviceSandbox(SandboxServer):
         if max_page is not None and page > max_page:
             return _validation("page", f"Has to be less than or equal to {max_page}",
                                "invalid_value")  # fmt: skip
-        chunk = items[(page - 1) * per_page : page * per_page]
+        with self.lock:
+            chunk = copy.deepcopy(items[(page - 1) * per_page : page * per_page])
         headers = {}
         if page * per_page < len(items):
             query = {**request.query, "per_page": per_page, "page": page + 1}
@@ -184,7 +185,7 @@ class FreshserviceSandbox(SandboxServer):
         workspace = int(request.query.get("workspace_id") or 2)
         with self.lock:
             items = [
-                copy.deepcopy(d)
+                d
                 for d in self.departments.values()
                 if d.get("workspace_id", 2) == workspace
             ]
@@ -281,7 +282,7 @@ class FreshserviceSandbox(SandboxServer):
     # -- requesters and agents -------------------------------------------------------------
     def list_requesters(self, request):
         with self.lock:
-            items = [copy.deepcopy(r) for r in self.requesters.values()]
+            items = list(self.requesters.values())
             if request.query.get("include_agents") == "true":
                 items += [{**a, "is_agent": True, "primary_email": a["email"]}
                           for a in self.agents.values()]  # fmt: skip

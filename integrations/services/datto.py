@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from assets.choices import AssetStatus
 from assets.models import Asset
@@ -51,20 +51,31 @@ ASSET_FIELDS = (
     "stale_since",
 )
 AUDIT_FIELDS = ("serial_number", "manufacturer", "model")
-BATCH = 500
+BATCH = 1000
 
 
 class DeviceWriter:
-    """Upserts pages of devices by uid, counting what changed (writes skipped in dry run)."""
+    """Upserts devices by uid in batches, counting what changed (no writes in dry run).
+
+    Devices are buffered across sites and written `BATCH` at a time, each batch in
+    one short transaction. New assets are bulk-inserted; changed ones are
+    bulk-updated with a history row each (simple-history), so the asset's history
+    shows what the RMM changed; unchanged ones cost one compared tuple.
+    """
 
     def __init__(self, recorder, client, *, dry_run: bool, fetch_serials: bool):
         self.recorder, self.client = recorder, client
         self.dry_run, self.fetch_serials = dry_run, fetch_serials
         self.seen: set[str] = set()
+        self.buffer: dict[str, tuple[dict, dict | None]] = {}
         self.now = timezone.now()
 
-    def _audit(self, device: dict) -> dict:
-        if not self.fetch_serials or device.get("deviceClass") != "device":
+    def _audit(self, device: dict | None) -> dict:
+        if (
+            not self.fetch_serials
+            or not device
+            or device.get("deviceClass") != "device"
+        ):
             return {}
         try:
             audit = self.client.device_audit(device["uid"]) or {}
@@ -85,8 +96,7 @@ class DeviceWriter:
             "model": str(system.get("model") or "")[:150],
         }
 
-    def write_page(self, devices: list[dict], *, company_id: int, site) -> None:
-        rows = {}
+    def add_page(self, devices: list[dict], *, company_id: int, site) -> None:
         for device in devices:
             uid = str(device.get("uid") or "")
             if not uid or not str(device.get("hostname") or "").strip():
@@ -96,62 +106,68 @@ class DeviceWriter:
                 )
                 self.recorder.count("skipped")
                 continue
-            rows[uid] = device
-        existing = {
-            a.rmm_device_uid: a
-            for a in Asset.objects.filter(rmm_device_uid__in=list(rows)).only(
-                "id", "rmm_device_uid", "serial_number", *ASSET_FIELDS
-            )
-        }
-        to_create, to_update = [], []
-        for uid, device in rows.items():
-            self.seen.add(uid)
             fields = device_fields(device, site_name=site["name"])
             fields["company_id"], fields["rmm_site_id"] = company_id, site["link_id"]
-            asset = existing.get(uid)
-            if device.get("deleted"):
+            fields["deleted"] = bool(device.get("deleted"))
+            self.seen.add(uid)
+            self.buffer[uid] = (fields, device if self.fetch_serials else None)
+        if len(self.buffer) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        rows, self.buffer = self.buffer, {}
+        columns = ("id", "serial_number", *ASSET_FIELDS)
+        existing = {
+            row[0]: row[1:]
+            for row in Asset.objects.filter(rmm_device_uid__in=list(rows)).values_list(
+                "rmm_device_uid", *columns
+            )
+        }
+        stale_at = 2 + ASSET_FIELDS.index("stale_since")
+        status_at = 2 + ASSET_FIELDS.index("status")
+        to_create, changes = [], {}
+        for uid, (fields, device) in rows.items():
+            current = existing.get(uid)
+            deleted = fields.pop("deleted")
+            if deleted:
                 fields["status"] = AssetStatus.RETIRED
-                fields["stale_since"] = (asset and asset.stale_since) or self.now
+                fields["stale_since"] = (current and current[stale_at]) or self.now
             else:
                 fields["stale_since"] = None
-                if asset is None or asset.stale_since is not None:
+                if current is None or current[stale_at] is not None:
                     fields["status"] = AssetStatus.IN_USE
                 else:
-                    fields["status"] = (
-                        asset.status
-                    )  # keep e.g. "in repair" set by staff
-            if asset is None:
+                    fields["status"] = current[status_at]  # e.g. "in repair" by staff
+            if current is None:
                 fields.update(self._audit(device))
                 to_create.append(Asset(rmm_device_uid=uid, **fields))
                 self.recorder.count("created")
                 continue
-            changed = [n for n in ASSET_FIELDS if getattr(asset, n) != fields[n]]
-            if changed and not asset.serial_number:
-                fields.update(self._audit(device))
-            if changed:
-                for name in changed:
-                    setattr(asset, name, fields[name])
-                for name in AUDIT_FIELDS:
-                    if fields.get(name):
-                        setattr(asset, name, fields[name])
-                asset.updated_at = self.now
-                to_update.append(asset)
+            if any(
+                current[2 + i] != fields[name] for i, name in enumerate(ASSET_FIELDS)
+            ):
+                if not current[1]:
+                    fields.update(self._audit(device))
+                changes[current[0]] = fields
                 self.recorder.count("updated")
             else:
                 self.recorder.count("unchanged")
-        if self.dry_run or not (to_create or to_update):
+        if self.dry_run or not (to_create or changes):
             return
         with transaction.atomic():
             if to_create:
-                bulk_create_with_history(
-                    to_create,
-                    Asset,
-                    batch_size=BATCH,
-                    default_change_reason=CHANGE_REASON,
-                )
-            if to_update:
+                # No history row for a creation: created_at and the run log say it.
+                Asset.objects.bulk_create(to_create, batch_size=BATCH)
+            if changes:
+                assets = list(Asset.objects.filter(pk__in=list(changes)))
+                for asset in assets:
+                    for name, value in changes[asset.pk].items():
+                        setattr(asset, name, value)
+                    asset.updated_at = self.now
                 bulk_update_with_history(
-                    to_update,
+                    assets,
                     Asset,
                     [*ASSET_FIELDS, *AUDIT_FIELDS, "updated_at"],
                     batch_size=BATCH,
@@ -294,7 +310,7 @@ def sync_datto(
     for site in mapped:
         try:
             for page in client.iter_site_device_pages(site["uid"]):
-                writer.write_page(page, company_id=site["company_id"], site=site)
+                writer.add_page(page, company_id=site["company_id"], site=site)
         except FATAL_UPSTREAM_ERRORS:
             raise
         except UpstreamError as exc:
@@ -307,6 +323,7 @@ def sync_datto(
             incomplete.add(site["company_id"])
             recorder.count("failed")
         recorder.advance()
+    writer.flush()
 
     # Devices in the system site were deleted in Datto: retire the ones we know.
     for site in system_sites:

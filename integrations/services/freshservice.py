@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -64,6 +64,8 @@ def upsert_company_from_department(
     Matched by Freshservice id, then by account number; the account number in
     Freshservice wins (it is where the number lives), unless another company
     already holds it. A department without a number is reported and skipped.
+    Uniqueness is checked here (and backed by the unique constraints), so
+    full_clean() skips its one-query-per-constraint checks.
     """
     plans = plans or PlanCache(dry_run=dry_run)
     dept_id = dept.get("id")
@@ -104,7 +106,7 @@ def upsert_company_from_department(
         company = Company(**fields, account_number=number, kind=CompanyKind.CLIENT)
         company.plan = plans.get(plan_name)
         try:
-            company.full_clean()
+            company.full_clean(validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
             recorder.error(
                 _("%(dept)s: %(error)s")
@@ -151,7 +153,7 @@ def upsert_company_from_department(
     for name in changed:
         setattr(company, name, fields[name])
     try:
-        company.full_clean()
+        company.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         recorder.error(
             _("%(dept)s: %(error)s") % {"dept": fields["name"], "error": _message(exc)},
@@ -323,11 +325,23 @@ def sync_freshservice(recorder, client: FreshserviceClient, *, dry_run: bool = F
     dept_companies: dict[int, int | None] = {}
     for page in client.iter_departments():
         recorder.add_total(len(page))
-        for dept in page:
-            dept_companies[int(dept["id"])] = upsert_company_from_department(
-                dept, recorder, dry_run=dry_run, plans=plans
-            )
-            recorder.advance()
+        # One commit per page; each department in its own savepoint, so one bad
+        # row (an IntegrityError) does not undo the others.
+        with transaction.atomic():
+            for dept in page:  # plans first, outside the savepoints below
+                plans.get((dept.get("custom_fields") or {}).get("plan_selected"))
+            for dept in page:
+                try:
+                    with transaction.atomic():
+                        company_id = upsert_company_from_department(
+                            dept, recorder, dry_run=dry_run, plans=plans
+                        )
+                except IntegrityError as exc:
+                    recorder.error(str(exc), upstream_id=dept.get("id"))
+                    recorder.count("failed")
+                    company_id = None
+                dept_companies[int(dept["id"])] = company_id
+                recorder.advance()
     recorder.log(
         _("%(n)d departments read; %(c)d created, %(u)d updated, %(s)d skipped")
         % {"n": len(dept_companies), "c": recorder.counts["created"],
