@@ -339,9 +339,8 @@ class CreditAccountAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_select_related = ("company",)
     autocomplete_fields = ("company",)
     readonly_fields = ("balance", "created_at", "updated_at")
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # the ledger's account lives as long as its company
+    # Deleting is left to Django's permissions: an account with ledger rows is
+    # protected by the rows' PROTECT foreign key, an empty one may go with its company.
 
 
 @admin.register(CreditTransaction)

@@ -406,3 +406,25 @@ def test_company_autocomplete_for_other_admins(staff_client):
     )
     assert response.status_code == 200
     assert response.json()["results"][0]["text"] == "Acme"
+
+
+def test_admin_delete_company_with_empty_credit_account(staff_client):
+    company = CompanyFactory()
+    CreditAccount.objects.create(company=company, allow_overdraft=True)
+    response = staff_client.post(
+        reverse("admin:companies_company_delete", args=[company.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Company.objects.exists()
+
+
+def test_admin_delete_credit_account_with_ledger_is_protected(staff_client):
+    company = CompanyFactory()
+    purchase_credits(company, amount=Decimal("1"))
+    account = CreditAccount.objects.get(company=company)
+    response = staff_client.post(
+        reverse("admin:companies_creditaccount_delete", args=[account.pk]),
+        {"post": "yes"},
+    )
+    assert response.status_code == 200  # Django lists the protected ledger rows
+    assert CreditAccount.objects.filter(pk=account.pk).exists()
