@@ -56,7 +56,9 @@ class InviteForm(forms.Form):
     """Invite staff, or client users of the thread's company, to a thread."""
 
     users = forms.ModelMultipleChoiceField(
-        label=_("Invite"), queryset=User.objects.none()
+        label=_("People"),
+        queryset=User.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 6, "style": "min-width: 18rem"}),
     )
 
     def __init__(self, *args, thread=None, **kwargs):
