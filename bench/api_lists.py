@@ -271,6 +271,8 @@ def run_wrk(url, key, seconds, threads, connections) -> dict:
             f"-c{connections}",
             f"-d{seconds}s",
             "--latency",
+            "--timeout",
+            "60s",
             "-H",
             f"X-API-Key: {key}",
             url,
