@@ -225,7 +225,7 @@ class FastRepresentationMixin:
         # Keys in declared order first, so filling them in keeps that order.
         data = dict.fromkeys(order)
         try:
-            data.update(zip(plain_names, getter(values)))
+            data.update(zip(plain_names, getter(values), strict=True))
         except KeyError:  # a deferred column: let DRF load it the usual way
             return super().to_representation(instance)
         state = self._fast_state()
