@@ -11,10 +11,10 @@ offset 90,000, more when the skipped rows are fetched with their joins). Here:
   not cached, because a write there would not change the version.
 * **Deep offsets** (≥ `DIRECT_OFFSET_LIMIT`) are resolved on an index of the sort
   key: the first time a region is read, the key of the row at each multiple of
-  `ANCHOR_EVERY` is remembered (in the same versioned cache entry); later pages
-  start from the nearest anchor with a keyset condition, so they skip at most
-  `ANCHOR_EVERY` rows. Only the page's ids are read that way (an index-only
-  scan); the rows themselves are then fetched by primary key.
+  `ANCHOR_EVERY` is remembered (in the same versioned cache entry), walking only
+  the index (ids, an index-only scan) from the nearest anchor below; later pages
+  start at their anchor with a keyset condition, in one query that skips fewer
+  than `ANCHOR_EVERY` rows.
 * **Cursors**: `?cursor=` (from a previous page's `next`) pages by keyset and
   never skips rows at all; it is exact under concurrent inserts.
 
@@ -40,7 +40,7 @@ from nexus.pagination import LimitOffsetPagination
 from ..listcache import asset_list_version
 
 CACHE_TTL = 300
-ANCHOR_EVERY = 1000
+ANCHOR_EVERY = 200
 DIRECT_OFFSET_LIMIT = 2000
 
 
@@ -77,8 +77,7 @@ class KeysetOffsetPagination(LimitOffsetPagination):
             page = list(queryset[self.offset : self.offset + self.limit])
             self._remember_last(page, ordering)
             return page
-        page_ids = self._deep_page_ids(ids, state)
-        return self._fetch(queryset, page_ids, ordering)
+        return self._deep_page(queryset, ids, ordering, state)
 
     # -- responses ---------------------------------------------------------------
 
@@ -217,29 +216,35 @@ class KeysetOffsetPagination(LimitOffsetPagination):
 
     # -- pages ---------------------------------------------------------------------
 
-    def _deep_page_ids(self, ids, state) -> list:
+    def _deep_page(self, queryset, ids, ordering, state) -> list:
         offset, limit = self.offset, self.limit
         if self.keyset is None:
-            return [row[-1] for row in ids[offset : offset + limit]]
+            page_ids = [row[-1] for row in ids[offset : offset + limit]]
+            return self._fetch(queryset, page_ids, ordering)
         anchors = state.setdefault("anchors", {})
         bucket = offset // ANCHOR_EVERY
-        start = max((b for b in anchors if b <= bucket), default=0)
+        first = bucket * ANCHOR_EVERY
+        if bucket in anchors:
+            # The usual case: one query that skips fewer than ANCHOR_EVERY rows.
+            skip = offset - first
+            condition = _keyset_q(self.keyset, anchors[bucket], inclusive=True)
+            page = list(queryset.filter(condition)[skip : skip + limit])
+            self._remember_last(page, ordering)
+            return page
+        # First visit to this region: walk the index (ids only) from the nearest
+        # known anchor below, and remember this bucket's first row as an anchor.
+        start = max((b for b in anchors if b < bucket), default=0)
         scoped = ids
         if start:
             scoped = ids.filter(_keyset_q(self.keyset, anchors[start], inclusive=True))
         start_pos = start * ANCHOR_EVERY
-        if start == bucket:
-            rows = list(scoped[offset - start_pos : offset - start_pos + limit])
-        else:
-            # Read from this bucket's first row, so its key becomes an anchor.
-            first = bucket * ANCHOR_EVERY
-            rows = list(scoped[first - start_pos : offset - start_pos + limit])
-            if rows:
-                anchors[bucket] = tuple(rows[0])
-                self._save_state(state)
-            rows = rows[offset - first :]
+        rows = list(scoped[first - start_pos : offset - start_pos + limit])
+        if rows:
+            anchors[bucket] = tuple(rows[0])
+            self._save_state(state)
+        rows = rows[offset - first :]
         self._remember_last_row(rows)
-        return [row[-1] for row in rows]
+        return self._fetch(queryset, [row[-1] for row in rows], ordering)
 
     def _cursor_page(self, queryset, ids, ordering, raw_cursor):
         if self.keyset is None:
