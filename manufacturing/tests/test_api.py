@@ -567,3 +567,32 @@ def test_step_detail_and_filters(api_for, operator, release):
     assert len(rows) == 7
     assert rows[0]["traveler"]["number"] == traveler.number
     assert StepStatus.PENDING == rows[0]["status"]
+
+
+def test_patch_released_traveler(api_for, manager, release):
+    traveler = release("pcb", quantity=10)
+    client = api_for(manager)
+    refused = client.patch(
+        f"/api/travelers/{traveler.pk}", {"quantity": 20}, format="json"
+    )
+    assert (
+        refused.status_code == 400 and "change request" in refused.json()["quantity"][0]
+    )
+    ok = client.patch(
+        f"/api/travelers/{traveler.pk}", {"priority": "urgent"}, format="json"
+    )
+    assert ok.status_code == 200 and ok.json()["priority"] == "urgent"
+    assert ok.json()["revisions"][0]["changes"] == {"priority": ["normal", "urgent"]}
+    moved = client.patch(
+        f"/api/travelers/{traveler.pk}", {"customer_id": None}, format="json"
+    )
+    assert moved.status_code == 400
+
+
+def test_set_bom_status_validates_choice(api_for, make_user, engineer):
+    buyer = make_user(Role.PURCHASING)
+    item = services.add_bom_item(TravelerFactory(), by=engineer, part_number="R")
+    bad = api_for(buyer).post(
+        f"/api/bom-items/{item.pk}/set-status", {"status": "lost"}, format="json"
+    )
+    assert bad.status_code == 400 and "status" in bad.json()
