@@ -201,7 +201,7 @@ def _link_sites(sites: list[dict], recorder, *, dry_run: bool) -> None:
         for link in RmmSiteLink.objects.filter(site_uid__in=[s["uid"] for s in sites])
     }
     now = timezone.now()
-    to_create, to_update = [], []
+    to_create, to_update, touched = [], [], []
     for site in sites:
         link = links.get(site["uid"])
         name = str(site.get("name") or "")[:200]
@@ -214,19 +214,17 @@ def _link_sites(sites: list[dict], recorder, *, dry_run: bool) -> None:
             )
             to_create.append(link)
             recorder.log(_("Linked site %(site)s") % {"site": name})
-        else:
+        elif (link.company_id, link.site_name) != (site["company_id"], name):
             if link.company_id != site["company_id"]:
                 recorder.log(
                     _("Site %(site)s moved to another company (AccountNumber changed)")
                     % {"site": name}
                 )
-            link.company_id, link.site_name, link.last_synced_at = (
-                site["company_id"],
-                name,
-                now,
-            )
-            link.updated_at = now
+            link.company_id, link.site_name = site["company_id"], name
+            link.last_synced_at = link.updated_at = now
             to_update.append(link)
+        else:
+            touched.append(link.pk)
         site["link"] = link
     if not dry_run:
         with transaction.atomic():
@@ -236,6 +234,7 @@ def _link_sites(sites: list[dict], recorder, *, dry_run: bool) -> None:
                 ["company", "site_name", "last_synced_at", "updated_at"],
                 batch_size=BATCH,
             )
+            RmmSiteLink.objects.filter(pk__in=touched).update(last_synced_at=now)
     for site in sites:
         site["link_id"] = site.pop("link").pk
 
@@ -343,25 +342,26 @@ def sync_datto(
             )
             continue
         gone = list(
-            Asset.objects.filter(rmm_device_uid__in=set(uids) - writer.seen)
-            .exclude(status=AssetStatus.RETIRED)
-            .only("id", "status", "stale_since")
-        )
+            Asset.objects.filter(rmm_device_uid__in=set(uids) - writer.seen).exclude(
+                status=AssetStatus.RETIRED
+            )
+        )  # whole rows: each gets a complete history record
         if gone:
             recorder.log(_("%(n)d devices deleted in Datto") % {"n": len(gone)})
         writer.retire(gone, "Datto RMM: device deleted")
         recorder.advance()
 
     complete = {s["company_id"] for s in mapped} - incomplete
-    missing = [
-        asset
-        for asset in Asset.objects.filter(
+    missing_ids = [
+        pk
+        for pk, uid in Asset.objects.filter(
             company_id__in=complete,
             rmm_device_uid__isnull=False,
             stale_since__isnull=True,
-        ).only("id", "rmm_device_uid", "status", "stale_since")
-        if asset.rmm_device_uid not in writer.seen
+        ).values_list("id", "rmm_device_uid")
+        if uid not in writer.seen
     ]
+    missing = list(Asset.objects.filter(pk__in=missing_ids)) if missing_ids else []
     if missing:
         recorder.log(
             _("%(n)d devices no longer reported by Datto marked retired")
