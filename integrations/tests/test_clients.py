@@ -262,3 +262,11 @@ def test_freshservice_put_then_get_shows_change(make_fs, fs_sandbox):
         {"name": dept["name"], "custom_fields": {"account_number": 424242}},
     )
     assert client.department(dept_id)["custom_fields"]["account_number"] == 424242
+
+
+def test_datto_slow_response_times_out_and_is_retried(datto_sandbox, make_datto, waits):
+    datto_sandbox.inject("sites", "slow", delay=1.0, times=1)
+    client = make_datto(timeout=0.3)
+    assert len(list(client.iter_sites())) == len(datto_sandbox.sites)
+    assert client.stats.retries == 1
+    assert "Timeout" in client.stats.waits[0][0]
