@@ -130,29 +130,31 @@ class _CompanyCrudViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-_crud_schema = {
-    "create": extend_schema(
-        responses={201: CompanySerializer, 409: CONFLICT_RESPONSE},
-        description="Creates a company; without account_number a fresh one is "
-        "generated. An account number already in use answers 409.",
-    ),
-    "update": extend_schema(
-        description="A partial update, as in the seed (PATCH is the same). Changing "
-        "account_number needs an administrator.",
-        responses={200: CompanySerializer, 409: CONFLICT_RESPONSE},
-    ),
-    "partial_update": extend_schema(
-        responses={200: CompanySerializer, 409: CONFLICT_RESPONSE}
-    ),
-    "destroy": extend_schema(
-        responses={204: None, 409: CONFLICT_RESPONSE},
-        description="Refused (409) while the company has assets, contacts, users "
-        "or credit transactions.",
-    ),
-}
+def _crud_schema(serializer_class) -> dict:
+    return {
+        "create": extend_schema(
+            responses={201: serializer_class, 409: CONFLICT_RESPONSE},
+            description="Creates a company; without account_number a fresh one is "
+            "generated. An account number already in use answers 409.",
+        ),
+        "update": extend_schema(
+            description="A partial update, as in the seed (PATCH is the same). "
+            "Changing account_number needs an administrator.",
+            request=serializer_class(partial=True),
+            responses={200: serializer_class, 409: CONFLICT_RESPONSE},
+        ),
+        "partial_update": extend_schema(
+            responses={200: serializer_class, 409: CONFLICT_RESPONSE}
+        ),
+        "destroy": extend_schema(
+            responses={204: None, 409: CONFLICT_RESPONSE},
+            description="Refused (409) while the company has assets, contacts, users "
+            "or credit transactions.",
+        ),
+    }
 
 
-@extend_schema_view(**_crud_schema)
+@extend_schema_view(**_crud_schema(CompanySerializer))
 class CompanyViewSet(_CompanyCrudViewSet):
     """Companies (the seed's /api/companies), looked up by account number."""
 
@@ -265,7 +267,7 @@ class CompanyViewSet(_CompanyCrudViewSet):
         return self._list(transactions, CreditTransactionSerializer)
 
 
-@extend_schema_view(**_crud_schema)
+@extend_schema_view(**_crud_schema(SupplierSerializer))
 class SupplierViewSet(_CompanyCrudViewSet):
     """Companies of kind supplier (the NEXO seed's suppliers); kind is fixed."""
 
