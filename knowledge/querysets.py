@@ -63,15 +63,23 @@ class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=ArticleStatus.PUBLISHED)
 
+    # Relations are prefetched (one small query each for the page's rows) rather
+    # than joined: a search sorts every matching article by rank before LIMIT,
+    # and joins would be made for all of them first.
     def for_api(self):
-        return self.select_related(
-            "category", "author", "owner", "published_version", "latest_version"
-        ).prefetch_related("tags", "companies", "related_assets")
+        return self.prefetch_related(
+            "category",
+            "author",
+            "owner",
+            "published_version",
+            "latest_version",
+            "tags",
+            "companies",
+            "related_assets",
+        )
 
     def for_list(self):
-        return self.select_related(
-            "category", "author", "latest_version"
-        ).prefetch_related("tags")
+        return self.prefetch_related("category", "author", "latest_version", "tags")
 
     def search(self, text: str, *, mode: str = "all"):
         """Rows matching `text`, best first, annotated with `search_rank` (and

@@ -274,6 +274,26 @@ class ArticleSerializer(serializers.ModelSerializer):
         ]
         extra_kwargs = {"slug": {"required": False}}
 
+    def to_representation(self, article):
+        data = super().to_representation(article)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and user.is_portal:
+            # An article shared with several companies must not tell one client
+            # which other clients (or whose assets) it is shared with.
+            data["companies"] = [
+                c for c in data["companies"] if c["id"] == user.company_id
+            ]
+            data["related_assets"] = RelatedAssetSerializer(
+                [
+                    a
+                    for a in article.related_assets.all()
+                    if a.company_id == user.company_id
+                ],
+                many=True,
+            ).data
+        return data
+
     def get_snippet(self, article: Article) -> str:
         """Highlighted HTML around the hits when the list is searched with `q`."""
         request = self.context.get("request")

@@ -32,5 +32,5 @@ def suggested_articles(context, text: str, limit: int = 5):
         or not user.is_authenticated
         or not user.has_perm("knowledge.view_article")
     ):
-        return {"articles": []}
-    return {"articles": suggest(text or "", user=user, limit=limit)}
+        return {"articles": [], "request": request}
+    return {"articles": suggest(text or "", user=user, limit=limit), "request": request}

@@ -327,3 +327,25 @@ def test_delete_needs_manager_and_removes_rows(world, api_for, make_user, tech_a
     assert not ArticleAttachment.objects.filter(
         article_id=world["internal"].pk
     ).exists()
+
+
+def test_client_does_not_learn_other_companies_or_their_assets(
+    world, portal_api_for, editor
+):
+    from assets.tests.factories import AssetFactory
+    from knowledge.services import update_article
+
+    asset_a, asset_b = (
+        AssetFactory(company=world["a"]),
+        AssetFactory(company=world["b"]),
+    )
+    update_article(
+        world["only_a"],
+        by=editor,
+        companies=[world["a"], world["b"]],
+        related_assets=[asset_a, asset_b],
+    )
+    data = portal_api_for(world["a"]).get(f"/api/knowledge/{world['only_a'].pk}").json()
+    assert [c["id"] for c in data["companies"]] == [world["a"].pk]
+    assert [a["id"] for a in data["related_assets"]] == [asset_a.pk]
+    assert "Beta" not in str(data) and asset_b.hostname not in str(data)

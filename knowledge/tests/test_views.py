@@ -252,3 +252,16 @@ def test_nav_items_for_staff_and_portal(world, page_clients, make_user):
     client_user = make_user(Role.CLIENT, company=world["a"])
     labels = {str(item["label"]) for item in nav_for(client_user)}
     assert {"Knowledge base", "Assistant"} <= labels
+
+
+def test_suggested_articles_template_tag(world, rf, portal_user_for):
+    from django.template import Context, Template
+
+    request = rf.get("/tickets/new/")
+    request.user = portal_user_for(world["a"])
+    html = Template("{% load knowledge %}{% suggested_articles text %}").render(
+        Context({"request": request, "text": "zebra on fire"})
+    )
+    assert world["portal"].title in html and world["only_a"].title in html
+    assert world["only_b"].title not in html
+    assert f"(http://testserver{world['portal'].get_absolute_url()})" in html
