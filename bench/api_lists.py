@@ -82,6 +82,8 @@ def base_env(var_dir: str) -> dict:
         "DJANGO_SECURE_COOKIES": "0",
         "NEXUS_FIELD_ENCRYPTION_KEYS": "ZmFrZS1iZW5jaC1rZXktMDEyMzQ1Njc4OWFiY2RlZmc=",
         "NEXUS_THROTTLE_USER": "100000000/min",
+        # Production keeps database connections open between requests.
+        "DJANGO_CONN_MAX_AGE": "600",
         "NEXUS_LOG_LEVEL": "WARNING",
         "NEXUS_VAR_DIR": var_dir,
         "NEXUS_CACHE_PREFIX": f"bench{os.getpid()}",
@@ -358,8 +360,9 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def server_cpu(master: int) -> float:
-    """CPU seconds used so far by gunicorn and this database's backends."""
+def server_cpu(master: int) -> dict[int, float]:
+    """CPU seconds used so far by gunicorn and this database's backends, by pid
+    (compare per pid: a backend that goes away must not count as negative)."""
     import psycopg
 
     pg = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -371,7 +374,11 @@ def server_cpu(master: int) -> float:
             )
         ]
     pids = [master, *_children(master), *backends]
-    return sum(_cpu_seconds(pid) for pid in pids)
+    return {pid: _cpu_seconds(pid) for pid in pids}
+
+
+def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(max(0.0, used - before.get(pid, 0.0)) for pid, used in after.items())
 
 
 def cursor_near(base: str, key: str, offset: int) -> str:
@@ -469,7 +476,8 @@ def main() -> None:
             before = server_cpu(proc.pid)
             gen_before = _generator_cpu()
             result = runner(url, key, args.duration, args.threads, args.connections)
-            used = server_cpu(proc.pid) - before + _generator_cpu() - gen_before
+            used = cpu_delta(before, server_cpu(proc.pid))
+            used += _generator_cpu() - gen_before
             total = result["rps"] * args.duration
             per_request = 1000 * used / total if total else float("nan")
             result["cpu_ms"] = per_request

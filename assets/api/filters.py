@@ -17,7 +17,7 @@ class AssetFilterSet(django_filters.FilterSet):
         field_name="hostname", lookup_expr="icontains", label=_("hostname contains")
     )
     status = django_filters.MultipleChoiceFilter(
-        choices=AssetStatus.choices, label=_("status")
+        choices=AssetStatus.choices, label=_("status"), distinct=False
     )
     online = django_filters.BooleanFilter(label=_("online"))
     operating_system = django_filters.CharFilter(
@@ -69,7 +69,7 @@ class LicenceFilterSet(django_filters.FilterSet):
         field_name="company__account_number", label=_("company account number")
     )
     status = django_filters.MultipleChoiceFilter(
-        choices=LicenceStatus.choices, label=_("status")
+        choices=LicenceStatus.choices, label=_("status"), distinct=False
     )
     expires_before = django_filters.DateFilter(
         field_name="expires_on", lookup_expr="lt", label=_("expires before")

@@ -43,7 +43,9 @@ _SLUG_FIELDS = frozenset({relations.SlugRelatedField, VisibleSlugField})
 _PK_SENTINEL = "0__pk__0"
 
 # Plan entry kinds.
-_CONVERT, _ATTR, _STR, _URL, _NESTED, _NESTED_MANY, _SLUG, _PK_LIST, _DRF = range(9)
+_CONVERT, _ATTR, _STR, _URL, _NESTED, _NESTED_MANY, _SLUG, _PK_LIST, _HOOK, _DRF = (
+    range(10)
+)
 
 
 class DetailUrlField(serializers.HyperlinkedIdentityField):
@@ -169,6 +171,9 @@ class FastRepresentationMixin:
         attrs = field.source_attrs
         if kind is DetailUrlField:
             return (_URL, (field.view_name, field.lookup_url_kwarg))
+        if hasattr(kind, "fast_value") and len(attrs) == 1:
+            # The field class knows how to render itself from the instance alone.
+            return (_HOOK, (kind.fast_value, attrs[0]))
         if field.source == "*":
             return (_DRF, None)
         if len(attrs) == 1:
@@ -260,6 +265,8 @@ class FastRepresentationMixin:
                 data[name] = None if related is None else getattr(related, spec[1])
             elif kind == _PK_LIST:
                 data[name] = [item.pk for item in getattr(instance, spec).all()]
+            elif kind == _HOOK:
+                data[name] = spec[0](getattr(instance, spec[1]), self.context)
             elif kind == _ATTR:
                 value = instance
                 for attr in spec:

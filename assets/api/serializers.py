@@ -199,9 +199,13 @@ class LicenceKeyField(serializers.CharField):
     caller holds assets.change_licence and passed ?reveal=1)."""
 
     def to_representation(self, value):
-        if self.context.get("reveal_key"):
+        return self.fast_value(value, self.context)
+
+    @staticmethod
+    def fast_value(value, context):
+        if not value:
             return value
-        return mask_secret(value)
+        return value if context.get("reveal_key") else mask_secret(value)
 
 
 class LicenceBriefSerializer(FastRepresentationMixin, serializers.ModelSerializer):

@@ -15,10 +15,10 @@ class ContactFilterSet(django_filters.FilterSet):
     email = django_filters.CharFilter(lookup_expr="iexact", label=_("email"))
     active = django_filters.BooleanFilter(label=_("active"))
     kind = django_filters.MultipleChoiceFilter(
-        choices=ContactKind.choices, label=_("kind")
+        choices=ContactKind.choices, label=_("kind"), distinct=False
     )
     employment_type = django_filters.MultipleChoiceFilter(
-        choices=EmploymentType.choices, label=_("employment type")
+        choices=EmploymentType.choices, label=_("employment type"), distinct=False
     )
     name = django_filters.CharFilter(lookup_expr="icontains", label=_("name contains"))
 

@@ -22,6 +22,10 @@ class AccountNumberListField(serializers.ListField):
     )
 
     def to_representation(self, value):
+        return self.fast_value(value, self.context)
+
+    @staticmethod
+    def fast_value(value, context):
         return sorted(company.account_number for company in value.all())
 
     def to_internal_value(self, data):
