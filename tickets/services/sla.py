@@ -9,7 +9,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..choices import (
-    SLA_PAUSED_STATUSES,
     SLA_RUNNING_STATUSES,
     EventChannel,
     NotificationKind,
@@ -69,10 +68,11 @@ def compute_sla(ticket: Ticket, *, policy: SlaPolicy | None = None) -> list[str]
 def sla_status_changed(
     ticket: Ticket, *, old_status: str, new_status: str, now: dt.datetime
 ) -> list[str]:
-    """Pause the SLA clock on pending / on hold and resume it afterwards."""
+    """Stop the SLA clock when the ticket leaves new/open (pending, on hold,
+    resolved, closed) and start it again, from where it was, when it comes back."""
     changed: list[str] = []
-    was_paused = old_status in SLA_PAUSED_STATUSES
-    now_paused = new_status in SLA_PAUSED_STATUSES
+    was_paused = old_status not in SLA_RUNNING_STATUSES
+    now_paused = new_status not in SLA_RUNNING_STATUSES
     if now_paused and not was_paused:
         ticket.sla_paused_at = now
         changed.append("sla_paused_at")

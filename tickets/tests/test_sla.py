@@ -231,3 +231,31 @@ def test_first_response_rearms_the_at_risk_warning(
     ticket.refresh_from_db()
     assert ticket.sla_at_risk_notified_at is None
     assert ticket.sla_warn_at == ticket.created_at + dt.timedelta(minutes=480)
+
+
+def test_time_spent_resolved_does_not_count_after_reopening(
+    company_a, new_ticket, admin_user, portal_user_for
+):
+    from tickets.services import reply_to_ticket
+
+    SlaPolicyFactory(
+        priority="normal",
+        calendar=None,
+        first_response_minutes=60,
+        resolution_minutes=600,
+    )
+    ticket = new_ticket(company_a)
+    due = ticket.resolution_due_at
+    ticket = transition_ticket(
+        ticket, status=TicketStatus.RESOLVED, by=admin_user, channel="api"
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(
+        sla_paused_at=timezone.now() - dt.timedelta(hours=3)
+    )
+    reply_to_ticket(
+        ticket, by=portal_user_for(company_a), body="Broken again", channel="api"
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.OPEN and ticket.resolved_at is None
+    shift = ticket.resolution_due_at - due
+    assert dt.timedelta(minutes=179) < shift < dt.timedelta(minutes=181)
