@@ -11,6 +11,7 @@ import base64
 import email.utils
 import logging
 import random
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -163,6 +164,9 @@ class BaseClient:
         self.max_retry_after = max_retry_after
         self.pacer = SlidingWindowPacer(rate_limit_per_minute, clock=clock)
         self.stats = ClientStats()
+        # Several threads may share a client (read-ahead of pages): the pacer and
+        # the token are guarded; httpx's pool is thread-safe.
+        self._lock = threading.RLock()
         self.http = httpx.Client(
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,  # never carry credentials to another place
@@ -184,8 +188,8 @@ class BaseClient:
     def auth_headers(self) -> dict:
         return {}
 
-    def reauthenticate(self) -> bool:
-        """Drop cached credentials and get fresh ones; False if not possible."""
+    def reauthenticate(self, used_headers: dict) -> bool:
+        """Drop the credentials that were refused; False if retrying cannot help."""
         return False
 
     def ip_block_wait(self, response: httpx.Response) -> float | None:
@@ -246,7 +250,8 @@ class BaseClient:
         transient = rate_waits = blocks = 0
         reauthed = False
         while True:
-            pace = self.pacer.delay()
+            with self._lock:
+                pace = self.pacer.delay()
             if pace:
                 self.wait(pace, "client pacing")
             request_headers = dict(headers or {})
@@ -281,8 +286,7 @@ class BaseClient:
 
             if status == 401 and authenticated and not reauthed:
                 reauthed = True
-                if self.reauthenticate():
-                    self.stats.reauthentications += 1
+                if self.reauthenticate(request_headers):
                     continue
             if status == 429:
                 self.stats.rate_limited += 1

@@ -78,12 +78,21 @@ class DattoRMMClient(BaseClient):
         self._token_expires_at = self.clock() + max(1.0, expires_in - 60)
 
     def auth_headers(self) -> dict:
-        if self._token is None or self.clock() >= self._token_expires_at:
-            self.authenticate()
-        return {"Authorization": f"Bearer {self._token}"}
+        with self._lock:
+            if self._token is None or self.clock() >= self._token_expires_at:
+                self.authenticate()
+            return {"Authorization": f"Bearer {self._token}"}
 
-    def reauthenticate(self) -> bool:
-        self._token = None
+    def reauthenticate(self, used_headers: dict) -> bool:
+        with self._lock:
+            # Only the first thread to see the refusal drops the token; the others
+            # simply retry with the fresh one.
+            if (
+                self._token
+                and used_headers.get("Authorization") == f"Bearer {self._token}"
+            ):
+                self._token = None
+                self.stats.reauthentications += 1
         return True
 
     def ip_block_wait(self, response: httpx.Response) -> float | None:

@@ -7,6 +7,11 @@ completely and without error in this run, and the device was seen nowhere.
 
 from __future__ import annotations
 
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,6 +57,50 @@ ASSET_FIELDS = (
 )
 AUDIT_FIELDS = ("serial_number", "manufacturer", "model")
 BATCH = 1000
+
+
+class ReadAhead:
+    """Fetch the next few items on worker threads while this thread writes.
+
+    Results come back in order, each with the exception it raised (if any), so
+    failure handling stays per site; `waited` is the time this thread spent
+    blocked on the upstream, which is the run's real cost of HTTP. Only the
+    workers touch the network and only this thread touches the database.
+    """
+
+    def __init__(self, *, window: int = 6, workers: int = 3):
+        self.window, self.workers = window, workers
+        self.waited = 0.0
+
+    def timed(self, fn, *args):
+        started = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            self.waited += time.perf_counter() - started
+
+    def map(self, fn, items: list):
+        pending: deque = deque()
+        upcoming = iter(items)
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="sync-read") as pool:
+            try:
+                for item in islice(upcoming, self.window):
+                    pending.append((item, pool.submit(fn, item)))
+                while pending:
+                    item, future = pending.popleft()
+                    started = time.perf_counter()
+                    try:
+                        result, error = future.result(), None
+                    except Exception as exc:  # handed to the caller, per item
+                        result, error = None, exc
+                    self.waited += time.perf_counter() - started
+                    following = next(upcoming, None)
+                    if following is not None:
+                        pending.append((following, pool.submit(fn, following)))
+                    yield item, result, error
+            finally:
+                for _item, future in pending:
+                    future.cancel()
 
 
 class DeviceWriter:
@@ -247,31 +296,39 @@ def sync_datto(
     fetch_serials: bool = False,
 ) -> None:
     """Sites → company links (by the AccountNumber site variable), devices → assets."""
-    sites = list(client.iter_sites())  # an incomplete site list aborts the run
+    reader = ReadAhead()
+    recorder.upstream_seconds = 0.0
+    # An incomplete site list aborts the run.
+    sites = reader.timed(lambda: list(client.iter_sites()))
     recorder.add_total(len(sites))
     recorder.log(_("%(n)d sites listed") % {"n": len(sites)})
     companies = dict(Company.objects.values_list("account_number", "id"))
     system_sites, mapped, failed_sites = [], [], set()
+    regular = []
     for site in sites:
-        uid = site["uid"]
         if site.get("name") == DELETED_DEVICES_SITE:
             system_sites.append(site)
             recorder.advance()
-            continue
-        try:
-            variables = client.site_variables(uid)
-        except FATAL_UPSTREAM_ERRORS:
-            raise
-        except UpstreamError as exc:
+        else:
+            regular.append(site)
+    for site, variables, error in reader.map(
+        lambda s: client.site_variables(s["uid"]), regular
+    ):
+        uid = site["uid"]
+        if isinstance(error, FATAL_UPSTREAM_ERRORS):
+            raise error
+        if isinstance(error, UpstreamError):
             recorder.error(
                 _("Site %(site)s: could not read its variables: %(error)s")
-                % {"site": site.get("name"), "error": exc},
+                % {"site": site.get("name"), "error": error},
                 upstream_id=uid,
             )
             failed_sites.add(uid)
             recorder.count("failed")
             recorder.advance()
             continue
+        if error is not None:
+            raise error
         _variable, number = site_account_number(variables)
         recorder.advance()
         if number is None:
@@ -306,32 +363,39 @@ def sync_datto(
     writer = DeviceWriter(
         recorder, client, dry_run=dry_run, fetch_serials=fetch_serials
     )
-    for site in mapped:
-        try:
-            for page in client.iter_site_device_pages(site["uid"]):
-                writer.add_page(page, company_id=site["company_id"], site=site)
-        except FATAL_UPSTREAM_ERRORS:
-            raise
-        except UpstreamError as exc:
+    for site, pages, error in reader.map(
+        lambda s: list(client.iter_site_device_pages(s["uid"])), mapped
+    ):
+        if isinstance(error, FATAL_UPSTREAM_ERRORS):
+            raise error
+        if isinstance(error, UpstreamError):
             recorder.error(
                 _("Site %(site)s: device list failed part-way: %(error)s")
-                % {"site": site.get("name"), "error": exc},
+                % {"site": site.get("name"), "error": error},
                 upstream_id=site["uid"],
             )
             failed_sites.add(site["uid"])
             incomplete.add(site["company_id"])
             recorder.count("failed")
+        elif error is not None:
+            raise error
+        else:
+            for page in pages:
+                writer.add_page(page, company_id=site["company_id"], site=site)
         recorder.advance()
+        recorder.upstream_seconds = reader.waited
     writer.flush()
 
     # Devices in the system site were deleted in Datto: retire the ones we know.
     for site in system_sites:
         try:
-            uids = [
-                str(d.get("uid"))
-                for page in client.iter_site_device_pages(site["uid"])
-                for d in page
-            ]
+            uids = reader.timed(
+                lambda uid=site["uid"]: [
+                    str(d.get("uid"))
+                    for page in client.iter_site_device_pages(uid)
+                    for d in page
+                ]
+            )
         except FATAL_UPSTREAM_ERRORS:
             raise
         except UpstreamError as exc:
@@ -351,6 +415,7 @@ def sync_datto(
         writer.retire(gone, "Datto RMM: device deleted")
         recorder.advance()
 
+    recorder.upstream_seconds = reader.waited
     complete = {s["company_id"] for s in mapped} - incomplete
     missing_ids = [
         pk

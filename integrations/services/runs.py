@@ -65,6 +65,9 @@ class RunRecorder:
         self.log_chars = 0
         self._last_flush = 0.0
         self.clients: dict[str, object] = {}
+        # Time the run was blocked on upstreams, when a service measures it itself
+        # (reads ahead on threads); otherwise the clients' own timings are used.
+        self.upstream_seconds: float | None = None
 
     # -- recording ---------------------------------------------------------------------
     def log(self, message: str) -> None:
@@ -276,9 +279,11 @@ def execute_run(
     ):
         status = SyncStatus.PARTIAL
     elapsed = time.perf_counter() - started
-    http = sum(
-        c.stats.http_seconds + c.stats.wait_seconds for c in clients.opened.values()
-    )
+    http = recorder.upstream_seconds
+    if http is None:
+        http = sum(
+            c.stats.http_seconds + c.stats.wait_seconds for c in clients.opened.values()
+        )
     recorder.log(
         _("Finished: %(status)s in %(s).1fs (%(http).1fs waiting on upstreams)")
         % {"status": SyncStatus(status).label, "s": elapsed, "http": http}
