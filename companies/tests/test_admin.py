@@ -428,3 +428,15 @@ def test_admin_delete_credit_account_with_ledger_is_protected(staff_client):
     )
     assert response.status_code == 200  # Django lists the protected ledger rows
     assert CreditAccount.objects.filter(pk=account.pk).exists()
+
+
+def test_import_and_adjust_permissions_follow_roles(make_user, client):
+    CompanyFactory()
+    billing = make_user(Role.BILLING)
+    client.force_login(billing)
+    response = client.get(reverse(CHANGELIST))
+    assert response.status_code == 200
+    assert b"adjust_credits" in response.content
+    assert client.get(reverse("admin:companies_company_import")).status_code == 403
+    client.force_login(make_user(Role.TECHNICIAN))
+    assert client.get(reverse("admin:companies_company_import")).status_code == 200
