@@ -37,7 +37,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from nexus.pagination import LimitOffsetPagination
 
-from ..listcache import asset_list_version
+from ..listcache import VERSION_KEY, asset_list_version
 
 CACHE_TTL = 300
 ANCHOR_EVERY = 200
@@ -194,11 +194,19 @@ class KeysetOffsetPagination(LimitOffsetPagination):
             return None  # joins other tables: their writes do not move our version
         sql, params = ids.query.sql_with_params()
         digest = hashlib.sha1(repr((sql, params)).encode(), usedforsecurity=False)
-        return f"{self.cache_prefix}:{asset_list_version()}:{digest.hexdigest()}"
+        return f"{self.cache_prefix}:{digest.hexdigest()}"
 
     def _state(self, ids) -> dict:
+        """The cached count and anchors of this query, if computed for the
+        current data version (read together with the version: one round trip)."""
         key = self._state_key(ids)
-        state = (cache.get(key) if key else None) or {}
+        if key is None:
+            return {"_key": None}
+        found = cache.get_many([VERSION_KEY, key])
+        version = found.get(VERSION_KEY) or asset_list_version()
+        state = found.get(key)
+        if not state or state.get("_version") != version:
+            state = {"_version": version}
         state["_key"] = key
         return state
 
