@@ -14,6 +14,11 @@ urlpatterns = [
     ),
     path("travelers/<int:pk>/print", views.traveler_print, name="traveler_print"),
     path("travelers/<int:pk>/pdf", views.traveler_pdf, name="traveler_pdf"),
+    path(
+        "change-requests/<int:pk>/<slug:name>/",
+        views.change_request_action,
+        name="change_request_action",
+    ),
     path("station/", views.station, name="station"),
     path("station/scan/", views.station_scan, name="station_scan"),
     path(

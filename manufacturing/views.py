@@ -24,7 +24,7 @@ from .forms import (
     ScanForm,
     StopLabourForm,
 )
-from .models import LaborLog, ProcessStep, Traveler
+from .models import ChangeRequest, LaborLog, ProcessStep, Traveler
 
 
 def _perm(codename: str):
@@ -122,6 +122,29 @@ def traveler_action(request, pk, name):
             request, _("Traveler %(number)s updated.") % {"number": traveler.number}
         )
     return redirect(traveler.get_absolute_url())
+
+
+@_perm("view_changerequest")
+@require_POST
+def change_request_action(request, pk, name):
+    """An engineer approves (and so applies) or rejects a change request."""
+    cr = get_object_or_404(ChangeRequest.objects.visible_to(request.user), pk=pk)
+    note = request.POST.get("note", "").strip()
+    try:
+        if name == "approve":
+            services.approve_change(cr, by=request.user, note=note)
+        elif name == "reject":
+            services.reject_change(cr, by=request.user, note=note)
+        else:
+            raise Http404
+    except (ValidationError, PermissionDenied) as exc:
+        for message in _errors(exc):
+            messages.error(request, message)
+        if isinstance(exc, PermissionDenied):
+            raise
+    else:
+        messages.success(request, _("Change request %(cr)s decided.") % {"cr": cr})
+    return redirect(cr.traveler.get_absolute_url())
 
 
 def _print_context(request, traveler):

@@ -272,3 +272,41 @@ def test_portal_pages_show_only_own_company(portal_client_for, engineer):
         == 404
     )
     assert client.get("/manufacturing/reports/labor-efficiency.csv").status_code == 403
+
+
+def test_engineer_approves_change_request_from_page(
+    client, make_user, engineer, release
+):
+    from accounts.choices import Role
+
+    traveler = release("pcb", quantity=10)
+    cr = services.request_change(
+        traveler,
+        by=engineer,
+        subject="traveler",
+        changes={"quantity": 12},
+        reason="Customer +2",
+    )
+    manager = make_user(Role.MANAGER)
+    client.force_login(manager)
+    page = client.get(f"/manufacturing/travelers/{traveler.pk}/").content.decode()
+    assert "Customer +2" in page and "Approve and apply" not in page
+    assert (
+        client.post(f"/manufacturing/change-requests/{cr.pk}/approve/").status_code
+        == 403
+    )
+    client.force_login(engineer)
+    assert (
+        "Approve and apply"
+        in client.get(f"/manufacturing/travelers/{traveler.pk}/").content.decode()
+    )
+    response = client.post(
+        f"/manufacturing/change-requests/{cr.pk}/approve/", {"note": "ok"}
+    )
+    assert response.status_code == 302
+    traveler.refresh_from_db()
+    assert traveler.quantity == 12
+    again = client.post(
+        f"/manufacturing/change-requests/{cr.pk}/reject/", {"note": "no"}, follow=True
+    )
+    assert "already decided" in again.content.decode()
