@@ -614,6 +614,7 @@ class TravelerDetailSerializer(TravelerSerializer):
 
     # Shop-floor records are internal: a portal customer sees progress only.
     INTERNAL = (
+        "bom_items",
         "labor_logs",
         "coating_logs",
         "inspections",

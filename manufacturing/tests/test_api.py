@@ -531,7 +531,7 @@ def test_portal_user_sees_only_own_company(portal_api_for, engineer):
     assert _results(client.get(f"/api/travelers?customer={theirs.customer_id}")) == []
     assert _results(client.get(f"/api/travelers?search={theirs.number}")) == []
     detail = client.get(f"/api/travelers/{mine.pk}").json()
-    assert "labor_logs" not in detail and detail["steps"]
+    assert "labor_logs" not in detail and "bom_items" not in detail and detail["steps"]
     pos = {p["po_number"] for p in _results(client.get("/api/purchase-orders"))}
     assert pos == {mine.purchase_order.po_number}
     assert (

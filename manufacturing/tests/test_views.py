@@ -258,7 +258,7 @@ def test_portal_pages_show_only_own_company(portal_client_for, engineer):
     assert mine.number in html and theirs.number not in html
     assert client.get(f"/manufacturing/travelers/{theirs.pk}/").status_code == 404
     own = client.get(f"/manufacturing/travelers/{mine.pk}/").content.decode()
-    assert "Labour" not in own  # shop-floor records stay internal
+    assert "Labour" not in own and "Bill of materials" not in own  # internal records
     assert client.get(f"/manufacturing/travelers/{mine.pk}/print").status_code == 403
     assert client.get("/manufacturing/station/").status_code == 403
     step = theirs.steps.first()
