@@ -206,7 +206,9 @@ def load(stdout=None) -> None:
     services.record_inspection(
         steps[40], by=quality, result=Result.PASS, quantity_inspected=19
     )
-    services.sign_off_step(steps[40], by=quality)
+    services.sign_off_step(
+        steps[40], by=quality, now=base + dt.timedelta(days=1, hours=3)
+    )
     _work(
         steps[50], operator, start=base + dt.timedelta(days=2), minutes=52, quantity=19
     )
@@ -233,7 +235,9 @@ def load(stdout=None) -> None:
         result=Result.PASS,
         **coating,
     )
-    services.sign_off_step(steps[50], by=quality)
+    services.sign_off_step(
+        steps[50], by=quality, now=base + dt.timedelta(days=2, hours=2)
+    )
 
     cable = travelers["cable"]
     start = base + dt.timedelta(days=1)
@@ -246,7 +250,7 @@ def load(stdout=None) -> None:
             quantity=50,
         )
         if step.requires_signoff:
-            services.sign_off_step(step, by=quality)
+            services.sign_off_step(step, by=quality, now=start + dt.timedelta(hours=2))
         start += dt.timedelta(hours=3)
 
     assembly = travelers["assembly"]
