@@ -10,6 +10,9 @@ class NexusConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from . import checks  # noqa: F401  (registers system checks)
+        from .schema import register_enum_names
+
+        register_enum_names()
 
         connection_created.connect(_sqlite_pragmas)
 

@@ -1,4 +1,11 @@
-"""OpenAPI post-processing: document the error contract on every operation."""
+"""OpenAPI: stable enum names and the error contract on every operation."""
+
+import importlib
+import inspect
+
+from django.apps import apps
+from django.conf import settings
+from django.db import models
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -35,3 +42,30 @@ def add_error_responses(result, generator, request, public):
                     },
                 )
     return result
+
+
+def register_enum_names() -> None:
+    """Name each schema enum after its TextChoices class (`TicketStatusEnum`).
+
+    Without this, drf-spectacular names enums after the field ("status") and
+    resolves the many collisions with hashes that change between releases, which
+    breaks generated clients. Every app's `choices.py` is covered automatically.
+    """
+    overrides = settings.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})
+    seen: set[tuple] = set()  # one name per distinct set of values
+    for config in apps.get_app_configs():
+        try:
+            module = importlib.import_module(f"{config.name}.choices")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.choices":
+                raise
+            continue
+        for name, obj in vars(module).items():
+            if (
+                inspect.isclass(obj)
+                and issubclass(obj, models.Choices)
+                and obj.__module__ == module.__name__
+                and tuple(sorted(map(str, obj.values))) not in seen
+            ):
+                seen.add(tuple(sorted(map(str, obj.values))))
+                overrides.setdefault(f"{name}Enum", f"{module.__name__}.{name}")
