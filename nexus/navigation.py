@@ -1,11 +1,13 @@
 """Main navigation built from each app's `nav_items` (AppConfig attribute).
 
 An item is a dict: {"label": str, "url": url name, "perm": "app.view_model" or None,
-"staff": bool (staff only), "portal": bool (shown to portal users)}.
+"staff": bool (staff only), "portal": bool (shown to portal users), "portal_only": bool,
+"visible": dotted path of a `callable(user) -> bool` for finer rules}.
 """
 
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
 
 
 def nav_for(user) -> list[dict]:
@@ -22,6 +24,9 @@ def nav_for(user) -> list[dict]:
                 continue
             perm = item.get("perm")
             if perm and not user.has_perm(perm):
+                continue
+            visible = item.get("visible")
+            if visible is not None and not import_string(visible)(user):
                 continue
             try:
                 url = reverse(item["url"])
