@@ -43,7 +43,9 @@ def send_ticket_notification_task(
     from .services import send_notification
 
     ticket = (
-        Ticket.objects.select_related("requester", "assignee", "department__manager")
+        Ticket.objects.select_related(
+            "requester", "assignee", "department__manager", "created_by"
+        )
         .filter(pk=ticket_id)
         .first()
     )

@@ -68,6 +68,10 @@ def recipients(kind: str, ticket: Ticket, comment: Comment | None = None) -> set
         if author is not None and not author.is_portal:
             if ticket.requester_id and ticket.requester.email:
                 return {ticket.requester.email}
+            creator = ticket.created_by
+            # A client who opened the ticket in the portal without a contact record.
+            if creator is not None and creator.is_portal and creator.email:
+                return {creator.email}
             return set()
         # A reply from the client side goes to whoever works the ticket.
         if ticket.assignee_id:

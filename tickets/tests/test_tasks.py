@@ -59,3 +59,20 @@ def test_notification_task_returns_early_when_gone(db):
 
 def test_sla_check_task_is_idempotent(db):
     assert check_sla_task.delay().get() == {"breached": 0, "at_risk": 0}
+
+
+def test_public_reply_reaches_portal_creator_without_contact(
+    company_a,
+    portal_user_for,
+    admin_user,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    from tickets.services import create_ticket
+
+    client = portal_user_for(company_a)
+    ticket = create_ticket(by=client, channel=API, title="Help")
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        reply_to_ticket(ticket, by=admin_user, body="Done", channel=API)
+    assert [m.to for m in mailoutbox] == [[client.email]]
