@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import environ
+import orjson
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -291,6 +292,8 @@ REST_FRAMEWORK = {
         "ingest": env("NEXUS_THROTTLE_INGEST", default="120/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # DRF keys errors of nested lists by index (ints); render them instead of failing.
+    "ORJSON_RENDERER_OPTIONS": (orjson.OPT_NON_STR_KEYS,),
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": __import__("datetime").timedelta(minutes=15),

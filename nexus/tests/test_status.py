@@ -46,3 +46,11 @@ def test_encrypted_field_roundtrip():
     token = encrypt_text("s3cret")
     assert "s3cret" not in token and decrypt_text(token) == "s3cret"
     assert mask_secret("ABCDEFGH").endswith("EFGH")
+
+
+def test_json_renderer_handles_nested_list_errors():
+    from drf_orjson_renderer.renderers import ORJSONRenderer
+
+    assert ORJSONRenderer().render({"lines": {0: ["This field is required."]}}) == (
+        b'{"lines":{"0":["This field is required."]}}'
+    )
