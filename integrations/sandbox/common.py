@@ -30,11 +30,14 @@ class Fault:
     times: int | None = 1  # None: every time
     delay: float = 0.0
     method: str | None = None
+    match: str | None = None  # only requests whose path contains this (e.g. a uid)
 
-    def matches(self, route: str, method: str, page: int | None) -> bool:
+    def matches(self, route: str, method: str, page: int | None, path: str) -> bool:
         if self.route not in ("*", route):
             return False
         if self.method and self.method != method:
+            return False
+        if self.match and self.match not in path:
             return False
         return self.page is None or self.page == page
 
@@ -141,10 +144,11 @@ class SandboxServer:
         times: int | None = 1,
         delay: float = 0.0,
         method: str | None = None,
+        match: str | None = None,
     ) -> Fault:
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}")
-        fault = Fault(route, kind, page, times, delay, method)
+        fault = Fault(route, kind, page, times, delay, method, match)
         with self.lock:
             self.faults.append(fault)
         return fault
@@ -158,7 +162,7 @@ class SandboxServer:
         page_no = int(page) if page and page.lstrip("-").isdigit() else self.page_base
         with self.lock:
             for fault in self.faults:
-                if fault.matches(route, request.method, page_no):
+                if fault.matches(route, request.method, page_no, request.path):
                     if fault.times is not None:
                         fault.times -= 1
                         if fault.times <= 0:
@@ -264,6 +268,7 @@ class SandboxServer:
                     times=data.get("times", 1),
                     delay=float(data.get("delay") or 0),
                     method=data.get("method"),
+                    match=data.get("match"),
                 )
                 return Response(201, {"faults": len(self.faults)})
         if request.path == "/_sandbox/mutate" and request.method == "POST":

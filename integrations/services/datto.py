@@ -363,11 +363,33 @@ def sync_datto(
     writer = DeviceWriter(
         recorder, client, dry_run=dry_run, fetch_serials=fetch_serials
     )
+    # A company is written only when every one of its sites was fetched: sites
+    # are taken company by company and held until the company is complete, so a
+    # failed or throttled fetch changes nothing for that company.
+    mapped.sort(key=lambda s: s["company_id"])
+    held: list[tuple[dict, list]] = []
+
+    def settle(company_id) -> None:
+        if company_id in incomplete:
+            writer.seen.update(
+                str(d.get("uid")) for _s, pages in held for p in pages for d in p
+            )
+        else:
+            for site, pages in held:
+                for page in pages:
+                    writer.add_page(page, company_id=company_id, site=site)
+        held.clear()
+
+    current = None
     for site, pages, error in reader.map(
         lambda s: list(client.iter_site_device_pages(s["uid"])), mapped
     ):
         if isinstance(error, FATAL_UPSTREAM_ERRORS):
             raise error
+        if site["company_id"] != current:
+            if current is not None:
+                settle(current)
+            current = site["company_id"]
         if isinstance(error, UpstreamError):
             recorder.error(
                 _("Site %(site)s: device list failed part-way: %(error)s")
@@ -380,10 +402,11 @@ def sync_datto(
         elif error is not None:
             raise error
         else:
-            for page in pages:
-                writer.add_page(page, company_id=site["company_id"], site=site)
+            held.append((site, pages))
         recorder.advance()
         recorder.upstream_seconds = reader.waited
+    if current is not None:
+        settle(current)
     writer.flush()
 
     # Devices in the system site were deleted in Datto: retire the ones we know.

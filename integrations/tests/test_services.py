@@ -527,3 +527,28 @@ def test_concurrent_account_number_reservations_never_duplicate():
     for t in threads:
         t.join()
     assert len(numbers) == len(set(numbers)) == 120
+
+
+def test_failed_site_leaves_its_whole_company_untouched(synced, run_job, datto_sandbox):
+    """Company 1 has two sites; a failure on one leaves the other unwritten too."""
+    branch = next(
+        s for s in datto_sandbox.sites.values() if s["name"].endswith("- Branch")
+    )
+    main, other = site_of(datto_sandbox, 1), site_of(datto_sandbox, 0)
+    datto_sandbox.mutate_rename_site(main["uid"], "Main Renamed")
+    datto_sandbox.mutate_rename_site(other["uid"], "Other Renamed")
+    datto_sandbox.inject("site_devices", "503", times=None, match=branch["uid"])
+    run = run_job(DATTO)
+    assert run.status == SyncStatus.PARTIAL
+    assert "Main Renamed" not in set(
+        assets_of(main["uid"]).values_list("site_name", flat=True)
+    )
+    assert set(assets_of(other["uid"]).values_list("site_name", flat=True)) == {
+        "Other Renamed"
+    }
+    assert run.retired_count == 0
+    datto_sandbox.clear_faults()
+    assert run_job(DATTO).status == SyncStatus.SUCCEEDED
+    assert set(assets_of(main["uid"]).values_list("site_name", flat=True)) == {
+        "Main Renamed"
+    }
