@@ -101,6 +101,16 @@ class TimeEntryForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
 
+class TicketFieldsForm(forms.Form):
+    """The routing fields staff change on the ticket page."""
+
+    priority = forms.ChoiceField(label=_("Priority"), choices=TicketPriority.choices)
+    type = forms.ChoiceField(label=_("Type"), choices=TicketType.choices)
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.all(), required=False
+    )
+
+
 class TransitionForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=TicketStatus.choices)
 

@@ -17,4 +17,5 @@ urlpatterns = [
     path("<str:number>/time/", views.ticket_log_time, name="ticket_log_time"),
     path("<str:number>/status/", views.ticket_transition, name="ticket_transition"),
     path("<str:number>/assign/", views.ticket_assign, name="ticket_assign"),
+    path("<str:number>/update/", views.ticket_update, name="ticket_update"),
 ]

@@ -20,6 +20,7 @@ from .forms import (
     AssignForm,
     BulkForm,
     ReplyForm,
+    TicketFieldsForm,
     TicketForm,
     TimeEntryForm,
     TransitionForm,
@@ -31,6 +32,7 @@ from .services import (
     log_time,
     reply_to_ticket,
     transition_ticket,
+    update_ticket,
 )
 
 PAGE = EventChannel.PAGE
@@ -172,6 +174,13 @@ def _detail_context(request, ticket: Ticket, **extra) -> dict:
                 if s in TRANSITIONS[ticket.status]
             ],
             assign_form=AssignForm(initial={"assignee": ticket.assignee_id}),
+            fields_form=TicketFieldsForm(
+                initial={
+                    "priority": ticket.priority,
+                    "type": ticket.type,
+                    "department": ticket.department_id,
+                }
+            ),
             canned=CannedResponse.objects.visible_to(user).filter(
                 Q(department__isnull=True) | Q(department_id=user.department_id)
             ),
@@ -263,6 +272,24 @@ def ticket_transition(request, number: str):
             _send_errors(request, exc)
     else:
         messages.error(request, _("Choose a valid status."))
+    return redirect(ticket)
+
+
+@login_required
+@require_POST
+@permission_required("tickets.change_ticket", raise_exception=True)
+def ticket_update(request, number: str):
+    """Change priority, type or department (SLA due times follow the priority)."""
+    ticket = _ticket_for(request, number)
+    form = TicketFieldsForm(request.POST)
+    if form.is_valid():
+        try:
+            update_ticket(ticket, by=request.user, channel=PAGE, **form.cleaned_data)
+            messages.success(request, _("Ticket updated."))
+        except ValidationError as exc:
+            _send_errors(request, exc)
+    else:
+        messages.error(request, _("Check the values."))
     return redirect(ticket)
 
 

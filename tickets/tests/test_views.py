@@ -227,3 +227,29 @@ def test_dashboard_cards(admin_user, new_ticket, company_a, tech):
     )
     assert "Open tickets" in html and "Urgent: 1" in html and "Low: 1" in html
     assert "SLA breached" in html
+
+
+def test_staff_changes_priority_from_the_page(
+    staff_client, new_ticket, company_a, department
+):
+    ticket = new_ticket(company_a)
+    response = staff_client.post(
+        f"/tickets/{ticket.number}/update/",
+        {"priority": "urgent", "type": "problem", "department": department.pk},
+    )
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.priority, ticket.type, ticket.department) == (
+        "urgent",
+        "problem",
+        department,
+    )
+    assert ticket.events.filter(field="priority", channel="page").exists()
+
+
+def test_portal_user_cannot_change_routing(portal_ab):
+    response = portal_ab["client"].post(
+        f"/tickets/{portal_ab['a'].number}/update/",
+        {"priority": "urgent", "type": "task"},
+    )
+    assert response.status_code == 403
