@@ -259,3 +259,27 @@ def test_time_spent_resolved_does_not_count_after_reopening(
     assert ticket.status == TicketStatus.OPEN and ticket.resolved_at is None
     shift = ticket.resolution_due_at - due
     assert dt.timedelta(minutes=179) < shift < dt.timedelta(minutes=181)
+
+
+def test_business_time_add_and_measure_agree_on_random_inputs():
+    """minutes_between(start, add(start, m)) == m for any start and m."""
+    import random
+
+    hours = BusinessHours.from_rows(
+        tz_name="Europe/Athens",
+        rows=[(d, dt.time(9), dt.time(13)) for d in range(5)]
+        + [(d, dt.time(14), dt.time(18)) for d in range(4)],
+        holidays=[dt.date(2026, 3, 25), dt.date(2026, 10, 28), dt.date(2026, 12, 25)],
+    )
+    rng = random.Random(2026)
+    base = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    for _ in range(300):
+        start = base + dt.timedelta(minutes=rng.randrange(365 * 24 * 60))
+        minutes = rng.randrange(1, 5000)
+        due = hours.add(start, minutes)
+        assert due > start
+        assert abs(hours.minutes_between(start, due) - minutes) < 1e-6
+        local = due.astimezone(ATHENS)
+        # A due time always falls inside (or at the end of) working hours.
+        assert local.date() not in hours.holidays and local.weekday() < 5
+        assert dt.time(9) <= local.time() <= dt.time(18)
