@@ -26,6 +26,7 @@ from ..choices import (
 )
 from ..models import Comment, Ticket
 from ..querysets import sees_all_tickets
+from ..uploads import check_upload
 from .attachments import add_attachment
 from .events import actor_or_none, record_event
 from .notifications import schedule_notification
@@ -107,6 +108,10 @@ def create_ticket(
         list(watchers),
         list(uploads),
     )
+    # Check every file before anything is stored, so that a refused second file
+    # leaves no orphan of the first one in storage.
+    for upload in uploads:
+        check_upload(upload)
     if _is_portal(by):
         if company is not None and company.pk != by.company_id:
             raise ValidationError(
@@ -399,6 +404,9 @@ def reply_to_ticket(
     within the reopen window; a staff member's first public reply stops the
     first-response clock."""
     now = now or timezone.now()
+    uploads = list(uploads)
+    for upload in uploads:
+        check_upload(upload)
     ticket = _final_target(ticket)
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if not (body or "").strip():

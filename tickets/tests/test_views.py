@@ -253,3 +253,19 @@ def test_portal_user_cannot_change_routing(portal_ab):
         {"priority": "urgent", "type": "task"},
     )
     assert response.status_code == 403
+
+
+def test_refused_second_file_leaves_no_orphan(company_a, portal_client_for, settings):
+    client = portal_client_for(company_a)
+    fake = SimpleUploadedFile("x.pdf", b"MZ" + b"\x00" * 60)
+    response = client.post(
+        "/tickets/new/",
+        {"title": "x", "priority": "low", "type": "incident", "files": [png(), fake]},
+    )
+    assert response.status_code == 200 and not Ticket.objects.exists()
+    stored = (
+        [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()]
+        if settings.MEDIA_ROOT.exists()
+        else []
+    )
+    assert stored == []
