@@ -28,7 +28,8 @@ def poll_mailbox_task(mailbox_id: int) -> dict | None:
 
 @shared_task
 def poll_mailboxes_task() -> int:
-    """Poll every active mailbox (a manual "poll all"); returns how many."""
+    """Poll every active mailbox (a manual "poll all"); returns how many. Running
+    it twice only polls twice: processed messages are skipped by Message-ID."""
     ids = list(Mailbox.objects.filter(active=True).values_list("pk", flat=True))
     for mailbox_id in ids:
         poll_mailbox_task.delay(mailbox_id)

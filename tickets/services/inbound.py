@@ -11,6 +11,7 @@ recorded and ignored, which also stops mail loops with other robots.
 from __future__ import annotations
 
 import hashlib
+import html
 import logging
 import re
 from dataclasses import dataclass, field
@@ -87,7 +88,7 @@ def classify(message) -> str | None:
 def _body(message) -> str:
     text = message.text or ""
     if not text.strip() and message.html:
-        text = nh3.clean(message.html, tags=set())
+        text = html.unescape(nh3.clean(message.html, tags=set()))
     return _strip_quoted(text).strip()
 
 

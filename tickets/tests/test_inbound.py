@@ -313,3 +313,18 @@ def test_mailbox_password_is_encrypted_and_schedule_follows(db, department):
     mailbox.active = False
     save_mailbox(mailbox)
     assert not PeriodicTask.objects.get(name=mailbox.periodic_task_name).enabled
+
+
+def test_html_only_mail_becomes_plain_text(imap, mailbox, company_a):
+    message = EmailMessage()
+    message["From"] = "jane@alpha.test"
+    message["Subject"] = "HTML only"
+    message["Message-ID"] = make_msgid(domain="mail.test")
+    message.set_content(
+        "<p>Tom &amp; Jerry <script>alert(1)</script><b>bold</b></p>", subtype="html"
+    )
+    deliver(imap, message)
+    poll_mailbox(mailbox)
+    ticket = Ticket.objects.get()
+    assert "Tom & Jerry" in ticket.description
+    assert "<script" not in ticket.description_html
