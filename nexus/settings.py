@@ -373,6 +373,7 @@ LOGGING = {
     "loggers": {
         "django_guid": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},  # one INFO line per upstream request otherwise
     },
 }
 
