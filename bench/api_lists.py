@@ -488,10 +488,15 @@ def main() -> None:
                 f"{2000 / per_request:>19.0f}{load:>7.1f}",
                 flush=True,
             )
-        first = figures["list limit=50"]["rps"]
-        deep = figures["list limit=50 offset=90000"]["rps"]
+        first = figures["list limit=50"]
+        deep = figures["list limit=50 offset=90000"]
+        rps_change = 100 * (first["rps"] - deep["rps"]) / first["rps"]
+        cpu_change = 100 * (deep["cpu_ms"] - first["cpu_ms"]) / first["cpu_ms"]
         print(
-            f"\ndeep offset vs first page: {100 * (first - deep) / first:+.1f} % slower"
+            f"\ndeep offset (offset=90000) vs first page: "
+            f"{abs(rps_change):.1f} % {'fewer' if rps_change > 0 else 'more'} req/s, "
+            f"{abs(cpu_change):.1f} % {'more' if cpu_change > 0 else 'less'} CPU "
+            "per request (target: at most 20 % slower)"
         )
     finally:
         proc.terminate()
