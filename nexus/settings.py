@@ -33,6 +33,11 @@ NEXUS_ALLOW_REGISTRATION = env.bool("NEXUS_ALLOW_REGISTRATION", default=False)
 NEXUS_API_KEY_PEPPER = env("NEXUS_API_KEY_PEPPER", default=SECRET_KEY)
 # Fernet keys (comma separated, first is current) for secrets stored in the database.
 NEXUS_FIELD_ENCRYPTION_KEYS = env.list("NEXUS_FIELD_ENCRYPTION_KEYS", default=[])
+# Absolute links in emails (e.g. https://nexus.example.com); empty = relative links.
+NEXUS_BASE_URL = env("NEXUS_BASE_URL", default="")
+# A closed ticket reopens on a public reply within this many days.
+NEXUS_TICKET_REOPEN_DAYS = env.int("NEXUS_TICKET_REOPEN_DAYS", default=14)
+NEXUS_PORTAL_TICKET_RATE = env("NEXUS_PORTAL_TICKET_RATE", default="60/hour")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
