@@ -233,3 +233,40 @@ class LicenceAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
             return None
         obj.pk = saved.pk
         return None
+
+
+# Networks and hosts (issue 9).
+from .network_models import Host, Network  # noqa: E402
+from .networks import save_network  # noqa: E402
+
+
+class HostInline(admin.TabularInline):
+    model = Host
+    extra = 0
+    fields = ("ip", "hostname", "mac", "asset", "role")
+    autocomplete_fields = ("asset",)
+    show_change_link = True
+
+
+@admin.register(Network)
+class NetworkAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "cidr", "company", "location", "vlan", "gateway")
+    list_filter = ("version",)
+    search_fields = ("name", "cidr", "company__name", "company__account_number")
+    list_select_related = ("company", "location")
+    autocomplete_fields = ("company", "location")
+    readonly_fields = ("version", "created_at", "updated_at")
+    inlines = (HostInline,)
+
+    def save_model(self, request, obj, form, change):
+        save_network(obj)
+
+
+@admin.register(Host)
+class HostAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("ip", "hostname", "network", "mac", "asset", "role")
+    list_filter = ("role",)
+    search_fields = ("ip", "hostname", "mac", "network__name", "asset__hostname")
+    list_select_related = ("network__company", "asset")
+    autocomplete_fields = ("network", "asset")
+    readonly_fields = ("created_at", "updated_at")

@@ -323,3 +323,8 @@ class LicenceAssignment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.licence}: {self.asset or self.user or self.contact}"
+
+
+# Networks and fleet monitoring live in their own modules (issue 9); they are
+# imported here so Django finds them as models of this app.
+from .network_models import Host, Network  # noqa: E402, F401

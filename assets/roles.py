@@ -17,3 +17,10 @@ ROLE_PERMISSIONS = {
     # Portal users read their own company's rows (visible_to does the scoping).
     Role.CLIENT: [f"assets.view_{name}" for name in _INVENTORY],
 }
+
+
+# Networks, hosts and fleet monitoring (issue 9): technicians and managers manage
+# them; clients read their own company's networks (visible_to scopes them).
+ROLE_PERMISSIONS[Role.TECHNICIAN] += ["assets.*_network", "assets.*_host"]
+ROLE_PERMISSIONS[Role.MANAGER] += ["assets.*_network", "assets.*_host"]
+ROLE_PERMISSIONS[Role.CLIENT] += ["assets.view_network", "assets.view_host"]

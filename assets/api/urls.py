@@ -11,3 +11,9 @@ router.register(
     views.LicenceAssignmentViewSet,
     basename="licence-assignment",
 )
+
+# Networks and hosts (issue 9).
+from .network_views import HostViewSet, NetworkViewSet  # noqa: E402
+
+router.register("networks", NetworkViewSet, basename="network")
+router.register("hosts", HostViewSet, basename="host")
