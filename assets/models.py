@@ -327,4 +327,14 @@ class LicenceAssignment(TimeStampedModel):
 
 # Networks and fleet monitoring live in their own modules (issue 9); they are
 # imported here so Django finds them as models of this app.
+from .fleet_models import (  # noqa: E402, F401
+    Agent,
+    AgentReport,
+    AgentScreenshot,
+    AlertRule,
+    EnrolmentToken,
+    FleetAlert,
+    FleetJob,
+    JobSchedule,
+)
 from .network_models import Host, Network  # noqa: E402, F401

@@ -24,3 +24,17 @@ ROLE_PERMISSIONS = {
 ROLE_PERMISSIONS[Role.TECHNICIAN] += ["assets.*_network", "assets.*_host"]
 ROLE_PERMISSIONS[Role.MANAGER] += ["assets.*_network", "assets.*_host"]
 ROLE_PERMISSIONS[Role.CLIENT] += ["assets.view_network", "assets.view_host"]
+
+# Fleet: technicians enrol hosts, queue and cancel jobs and keep schedules;
+# managers also set the alert rules. Clients see no fleet data at all.
+_FLEET = [
+    "assets.*_enrolmenttoken",
+    "assets.*_agent",
+    "assets.view_agentreport",
+    "assets.*_fleetjob",
+    "assets.*_jobschedule",
+    "assets.view_fleetalert",
+    "assets.view_alertrule",
+]
+ROLE_PERMISSIONS[Role.TECHNICIAN] += _FLEET
+ROLE_PERMISSIONS[Role.MANAGER] += [*_FLEET, "assets.*_alertrule", "assets.*_fleetalert"]
