@@ -270,3 +270,196 @@ class HostAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ("network__company", "asset")
     autocomplete_fields = ("network", "asset")
     readonly_fields = ("created_at", "updated_at")
+
+
+# Fleet monitoring (issue 9).
+from .fleet import save_job_schedule  # noqa: E402
+from .fleet_models import (  # noqa: E402
+    Agent,
+    AgentReport,
+    AlertRule,
+    EnrolmentToken,
+    FleetAlert,
+    FleetJob,
+    JobSchedule,
+)
+
+
+@admin.register(EnrolmentToken)
+class EnrolmentTokenAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Tokens are created on the fleet page or API (the secret is shown once);
+    here they can be reviewed and revoked."""
+
+    list_display = (
+        "name",
+        "company",
+        "prefix",
+        "uses",
+        "max_uses",
+        "expires_at",
+        "revoked_at",
+    )
+    search_fields = ("name", "prefix", "company__name")
+    list_select_related = ("company", "created_by")
+    autocomplete_fields = ("company",)
+    readonly_fields = ("prefix", "uses", "created_by", "created_at", "updated_at")
+    fields = (
+        "company",
+        "name",
+        "prefix",
+        "uses",
+        "max_uses",
+        "expires_at",
+        "revoked_at",
+        "created_by",
+        "created_at",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Agent)
+class AgentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "hostname",
+        "company",
+        "asset",
+        "last_seen_at",
+        "disk_percent",
+        "revoked_at",
+    )
+    list_filter = ("platform",)
+    search_fields = ("hostname", "tags", "company__name", "logged_in_user")
+    list_select_related = ("company", "asset")
+    autocomplete_fields = ("company", "asset")
+    readonly_fields = (
+        "prefix",
+        "enrolment_token",
+        "platform",
+        "operating_system",
+        "agent_version",
+        "uptime_seconds",
+        "cpu_percent",
+        "memory_percent",
+        "disk_percent",
+        "logged_in_user",
+        "ip_addresses",
+        "last_seen_at",
+        "created_at",
+        "updated_at",
+    )
+    exclude = ("key_hash",)
+
+    def has_add_permission(self, request):
+        return False  # agents enrol themselves with a token
+
+
+@admin.register(AgentReport)
+class AgentReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "agent",
+        "received_at",
+        "cpu_percent",
+        "memory_percent",
+        "disk_percent",
+    )
+    search_fields = ("agent__hostname",)
+    list_select_related = ("agent",)
+    readonly_fields = (
+        "agent",
+        "received_at",
+        "cpu_percent",
+        "memory_percent",
+        "disk_percent",
+        "uptime_seconds",
+        "payload",
+    )
+    date_hierarchy = "received_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("kind", "company", "threshold", "open_ticket", "enabled")
+    list_filter = ("kind", "open_ticket", "enabled")
+    search_fields = ("company__name",)
+    list_select_related = ("company",)
+    autocomplete_fields = ("company",)
+
+
+@admin.register(FleetAlert)
+class FleetAlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("message", "agent", "kind", "created_at", "resolved_at", "ticket")
+    list_filter = ("kind",)
+    search_fields = ("message", "agent__hostname")
+    list_select_related = ("agent__company", "ticket")
+    autocomplete_fields = ("agent",)
+    readonly_fields = ("agent", "kind", "message", "ticket", "created_at", "updated_at")
+
+
+@admin.register(FleetJob)
+class FleetJobAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """The audit of remote jobs: read-only here; queue and cancel on the
+    scheduler page or the API."""
+
+    list_display = (
+        "id",
+        "agent",
+        "kind",
+        "status",
+        "created_by",
+        "created_at",
+        "exit_code",
+    )
+    list_filter = ("status", "kind", "shell")
+    search_fields = ("agent__hostname", "script", "file_name", "created_by__username")
+    list_select_related = ("agent", "company", "created_by", "cancelled_by")
+    autocomplete_fields = ("agent",)
+    exclude = ("file_content",)
+    readonly_fields = (
+        "company",
+        "agent",
+        "schedule",
+        "batch",
+        "kind",
+        "shell",
+        "script",
+        "file_name",
+        "destination",
+        "timeout_seconds",
+        "status",
+        "created_by",
+        "cancelled_by",
+        "sent_at",
+        "deadline_at",
+        "finished_at",
+        "exit_code",
+        "stdout",
+        "stderr",
+        "created_at",
+        "updated_at",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(JobSchedule)
+class JobScheduleAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "company", "agent", "tag", "interval_minutes", "enabled")
+    list_filter = ("enabled", "shell")
+    search_fields = ("name", "script", "company__name")
+    list_select_related = ("company", "agent", "created_by")
+    autocomplete_fields = ("company", "agent")
+    readonly_fields = ("periodic_task", "created_by", "created_at", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        save_job_schedule(obj)

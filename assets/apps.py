@@ -20,6 +20,21 @@ class AssetsConfig(AppConfig):
             "portal": False,
             "order": 31,
         },
+        # Networks and fleet monitoring (issue 9); clients see their networks.
+        {
+            "label": _("Networks"),
+            "url": "assets:network_list",
+            "perm": "assets.view_network",
+            "portal": True,
+            "order": 32,
+        },
+        {
+            "label": _("Fleet"),
+            "url": "assets:fleet_dashboard",
+            "perm": "assets.view_agent",
+            "portal": False,
+            "order": 33,
+        },
     )
 
     def ready(self):

@@ -5,6 +5,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -484,6 +485,14 @@ class JobSchedule(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        if (
+            self.agent_id is not None
+            and self.company_id is not None
+            and self.agent.company_id != self.company_id
+        ):
+            raise ValidationError({"agent": _("The agent belongs to another company.")})
 
 
 class FleetJob(TimeStampedModel):
