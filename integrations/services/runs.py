@@ -270,6 +270,7 @@ def execute_run(
     except Exception as exc:  # the row must say what happened, whatever it was
         status = SyncStatus.FAILED
         logger.exception("sync run %s crashed", run.pk)
+        _reconnect_if_broken()
         recorder.error(_("Internal error: %(error)r") % {"error": exc})
         recorder.log(traceback.format_exc(limit=8))
     finally:
@@ -303,6 +304,20 @@ def execute_run(
     if on_progress:
         on_progress(run.progress_done, run.progress_total)
     return run
+
+
+def _reconnect_if_broken() -> None:
+    """Drop a database connection that died under the run (server restart, killed
+    backend), so the failure can still be written: the next query reconnects.
+    Without this the run stayed RUNNING, holding the job's lock until the reaper."""
+    from django.db import connection
+
+    if (
+        connection.connection is not None
+        and not connection.in_atomic_block
+        and not connection.is_usable()
+    ):
+        connection.close()
 
 
 def run_sync_job(
