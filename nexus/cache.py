@@ -1,0 +1,115 @@
+"""A Redis cache that degrades to "no cache" while Redis is unreachable.
+
+Everything Nexus keeps in the cache can be recomputed (permission and list
+caches) or is advisory (throttle counters), so a Redis outage must not turn
+every API request into a 500: reads miss, writes are dropped, and a warning is
+logged at most once a minute per process. `/api/status` still reports the cache
+(and broker) as down, because it checks Redis directly.
+
+Caveat: a cache version bumped while Redis is down is not bumped in Redis; if
+Redis comes back with its old data (persistence on), cached permissions and
+list counts can be up to their TTL (10 minutes) old.
+"""
+
+import logging
+import time
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+
+logger = logging.getLogger(__name__)
+
+
+def _redis_errors() -> tuple[type[BaseException], ...]:
+    import redis
+
+    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+class ResilientRedisCache(RedisCache):
+    _last_warning = 0.0
+
+    def _unavailable(self, operation: str, exc: BaseException) -> None:
+        now = time.monotonic()
+        if now - ResilientRedisCache._last_warning > 60:
+            ResilientRedisCache._last_warning = now
+            logger.warning(
+                "cache unavailable (%s: %s); serving without it", operation, exc
+            )
+
+    def get(self, key, default=None, version=None):
+        try:
+            return super().get(key, default, version)
+        except _redis_errors() as exc:
+            self._unavailable("get", exc)
+            return default
+
+    def get_many(self, keys, version=None):
+        try:
+            return super().get_many(keys, version)
+        except _redis_errors() as exc:
+            self._unavailable("get_many", exc)
+            return {}
+
+    def has_key(self, key, version=None):
+        try:
+            return super().has_key(key, version)
+        except _redis_errors() as exc:
+            self._unavailable("has_key", exc)
+            return False
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().set(key, value, timeout, version=version)
+        except _redis_errors() as exc:
+            self._unavailable("set", exc)
+            return None
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().add(key, value, timeout, version=version)
+        except _redis_errors() as exc:
+            self._unavailable("add", exc)
+            return False
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().touch(key, timeout, version=version)
+        except _redis_errors() as exc:
+            self._unavailable("touch", exc)
+            return False
+
+    def delete(self, key, version=None):
+        try:
+            return super().delete(key, version)
+        except _redis_errors() as exc:
+            self._unavailable("delete", exc)
+            return False
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().set_many(data, timeout, version=version)
+        except _redis_errors() as exc:
+            self._unavailable("set_many", exc)
+            return list(data)
+
+    def delete_many(self, keys, version=None):
+        try:
+            return super().delete_many(keys, version)
+        except _redis_errors() as exc:
+            self._unavailable("delete_many", exc)
+            return None
+
+    def incr(self, key, delta=1, version=None):
+        try:
+            return super().incr(key, delta, version)
+        except _redis_errors() as exc:
+            self._unavailable("incr", exc)
+            raise ValueError(f"Key '{key}' not found (cache unavailable)") from exc
+
+    def clear(self):
+        try:
+            return super().clear()
+        except _redis_errors() as exc:
+            self._unavailable("clear", exc)
+            return False
