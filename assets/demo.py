@@ -120,3 +120,105 @@ def load(stdout=None) -> None:
                     assign_licence_seat(licence, asset=asset)
     if stdout is not None:
         stdout.write(f"  assets: {created} created for {len(companies)} companies")
+
+
+# Networks and fleet monitoring (issue 9): two networks per demo company, a host
+# per demo asset, and an agent with recent telemetry on two assets each.
+# Idempotent: networks by (company, CIDR), hosts by (network, address), agents by
+# (company, hostname); telemetry is only added when an agent is created.
+_NETWORKS_LOAD = load
+
+
+def _load_networks_and_fleet(stdout=None) -> None:
+    import ipaddress
+
+    from companies.models import Company
+
+    from .fleet import create_enrolment_token, enrol_agent, ingest_telemetry
+    from .fleet_models import Agent
+    from .network_models import Host, Network
+    from .networks import save_network
+
+    companies = list(
+        Company.objects.clients().order_by("account_number")[:MAX_COMPANIES]
+    )
+    networks = agents = 0
+    for c_index, company in enumerate(companies):
+        lan_cidr = f"192.168.{c_index + 1}.0/24"
+        specs = [
+            (
+                "Office LAN",
+                lan_cidr,
+                {
+                    "gateway": f"192.168.{c_index + 1}.1",
+                    "dhcp_start": f"192.168.{c_index + 1}.100",
+                    "dhcp_end": f"192.168.{c_index + 1}.199",
+                    "dns_servers": [f"192.168.{c_index + 1}.2", "1.1.1.1"],
+                    "vlan": 10,
+                },
+            ),
+            ("Servers", f"10.{c_index + 1}.0.0/24", {"vlan": 20}),
+        ]
+        for name, cidr, fields in specs:
+            if Network.objects.filter(company=company, cidr=cidr).exists():
+                continue
+            save_network(
+                Network(
+                    company=company,
+                    location=company.locations.order_by("name").first(),
+                    name=name,
+                    cidr=cidr,
+                    **fields,
+                )
+            )
+            networks += 1
+        lan = Network.objects.get(company=company, cidr=lan_cidr)
+        subnet = ipaddress.ip_network(lan_cidr)
+        for asset in company.assets.order_by("id"):
+            try:
+                address = ipaddress.ip_address(asset.int_ip_address)
+            except ValueError:
+                continue
+            if (
+                address in subnet
+                and not Host.objects.filter(network=lan, ip=str(address)).exists()
+            ):
+                Host.objects.create(
+                    network=lan,
+                    ip=str(address),
+                    hostname=asset.hostname.lower(),
+                    asset=asset,
+                    role="server" if asset.hardware_type == "Server" else "workstation",
+                )
+        for n, asset in enumerate(company.assets.order_by("id")[:2]):
+            if Agent.objects.filter(company=company, hostname=asset.hostname).exists():
+                continue
+            _token, raw = create_enrolment_token(company, name="Demo enrolment")
+            agent, _key = enrol_agent(
+                raw, hostname=asset.hostname, serial=asset.serial_number
+            )
+            ingest_telemetry(
+                agent,
+                {
+                    "hostname": asset.hostname,
+                    "operating_system": asset.operating_system,
+                    "uptime_seconds": 86400 * (n + 1),
+                    "cpu_percent": 12.0 + 30 * n,
+                    "memory_percent": 48.0,
+                    "disk_percent": 93.0 if (c_index + n) % 5 == 0 else 61.0,
+                    "logged_in_user": "demo",
+                    "ip_addresses": [asset.int_ip_address]
+                    if asset.int_ip_address
+                    else [],
+                },
+            )
+            agents += 1
+    if stdout is not None:
+        stdout.write(f"  networks: {networks} created; fleet agents: {agents} created")
+
+
+# Extends the inventory demo above (load_demo calls `load`).
+@transaction.atomic
+def load(stdout=None) -> None:
+    _NETWORKS_LOAD(stdout=stdout)
+    _load_networks_and_fleet(stdout=stdout)
