@@ -223,8 +223,31 @@ def request_run(job: SyncJob, *, user=None, dry_run: bool = False) -> SyncRun:
         raise ValidationError(
             {"job": _("%(job)s is already queued or running.") % {"job": job}}
         )
-    transaction.on_commit(lambda: execute_sync_run_task.delay(run.pk))
+    transaction.on_commit(lambda: _dispatch_run(execute_sync_run_task, run.pk))
     return run
+
+
+def _dispatch_run(task, run_id: int) -> None:
+    """Hand the run to a worker; with the broker down, fail it at once (freeing the
+    job) instead of answering 500 and leaving it QUEUED until the reaper."""
+    from kombu.exceptions import OperationalError as BrokerError
+
+    try:
+        task.delay(run_id)
+    except BrokerError as exc:
+        logger.warning("sync run %s not queued: broker unavailable (%s)", run_id, exc)
+        SyncRun.objects.filter(pk=run_id, status=SyncStatus.QUEUED).update(
+            status=SyncStatus.FAILED,
+            finished_at=timezone.now(),
+            errors=[
+                {
+                    "message": _(
+                        "Could not be queued: the task queue is unavailable. "
+                        "Try again later."
+                    )
+                }
+            ],
+        )
 
 
 def execute_run(
