@@ -1,0 +1,605 @@
+"""Fault drills on a real stack: PostgreSQL, a private Redis, gunicorn, Celery.
+
+    .venv/bin/python bench/faults.py [--only pg_kill,redis_down,worker_kill,race]
+                                     [--pg postgres://postgres@127.0.0.1:5432]
+
+Each run creates a PostgreSQL database of its own (migrated, demo data loaded,
+dropped at the end) and starts a private `redis-server` on a free port (never
+the shared 6379), the sandbox upstreams in this process (free ports), and
+gunicorn / Celery workers / beat as child processes. Scenarios:
+
+  pg_kill      a Datto sync runs in a child process; its PostgreSQL backend is
+               killed with pg_terminate_backend mid-run. Expect: the run row
+               ends FAILED (not stuck RUNNING), nothing is duplicated, the next
+               run completes and a third one changes nothing.
+  redis_down   Redis is shut down under gunicorn: pages and API keep serving,
+               /api/status answers 503 with the broker (and cache) down;
+               "Run now" queued before the outage (worker stopped, Redis
+               persisted with appendonly) runs once Redis and a worker are back.
+  worker_kill  the pool process of a worker is SIGKILLed mid-sync: the message
+               is redelivered (acks_late + reject_on_worker_lost), the
+               redelivered task finds the job locked, the reaper fails the
+               abandoned run (its heartbeat is stale) and the next run completes.
+  race         two workers and two beat schedulers with the Datto job due every
+               5 s for 30 s: runs never overlap, each due tick runs at most
+               once, no device is duplicated.
+
+Prints one OUTCOME line per scenario; exit status 0 iff all passed.
+`Stack` is reused by bench/scaleout.py.
+"""
+
+import argparse
+import itertools
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.2, what: str = ""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"timed out waiting for {what or predicate}")
+
+
+class Stack:
+    """One PostgreSQL database + one private Redis + child processes."""
+
+    def __init__(self, pg: str, label: str, settings: str = "nexus.settings"):
+        self.pg = pg
+        self.name = f"nexus_bench_{label}_{os.getpid()}"
+        self.var = Path(tempfile.mkdtemp(prefix=f"{self.name}-"))
+        self.redis_port = free_port()
+        self.children: dict[str, subprocess.Popen] = {}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": f"{pg}/{self.name}",
+            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "NEXUS_VAR_DIR": str(self.var),
+            "DJANGO_DEBUG": "1",
+            "NEXUS_LOG_LEVEL": "INFO",
+            "DJANGO_SETTINGS_MODULE": settings,
+            "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}",
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    # -- lifecycle ---------------------------------------------------------------
+    def create(self) -> None:
+        import psycopg
+
+        with psycopg.connect(f"{self.pg}/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.name}"')
+        self.start_redis()
+        manage = [PY, "manage.py"]
+        subprocess.run([*manage, "migrate", "--no-input", "-v0"], cwd=ROOT,
+                       env=self.env, check=True)  # fmt: skip
+        subprocess.run([*manage, "load_demo"], cwd=ROOT, env=self.env, check=True,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
+        os.environ.update(self.env)
+        sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+        import django
+
+        django.setup()
+        import logging
+
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("integrations").setLevel(logging.WARNING)
+
+    def close(self) -> None:
+        for name in list(self.children):
+            self.stop(name)
+        self.stop_redis()
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:
+            pass
+        import psycopg
+
+        with psycopg.connect(f"{self.pg}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        shutil.rmtree(self.var, ignore_errors=True)
+
+    # -- redis -------------------------------------------------------------------
+    def start_redis(self) -> None:
+        subprocess.run(
+            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1",
+             "--daemonize", "yes", "--dir", str(self.var), "--appendonly", "yes",
+             "--save", "", "--pidfile", str(self.var / "redis.pid")],
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_for(self.redis_up, 10, what="redis")
+
+    def stop_redis(self) -> None:
+        if self.redis_up():
+            subprocess.run(
+                ["redis-cli", "-p", str(self.redis_port), "shutdown"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            wait_for(lambda: not self.redis_up(), 10, what="redis down")
+
+    def redis_up(self) -> bool:
+        return (
+            subprocess.run(
+                ["redis-cli", "-p", str(self.redis_port), "ping"],
+                capture_output=True, text=True,
+            ).stdout.strip() == "PONG"
+        )  # fmt: skip
+
+    # -- children ----------------------------------------------------------------
+    def spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
+        log = open(self.var / f"{name}.log", "ab")
+        child = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=log,
+                                 stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        self.children[name] = child
+        return child
+
+    def log(self, name: str) -> str:
+        path = self.var / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def stop(self, name: str, sig=signal.SIGTERM) -> None:
+        child = self.children.pop(name, None)
+        if child is None or child.poll() is not None:
+            return
+        os.killpg(child.pid, sig)
+        try:
+            child.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait(10)
+
+    def web(self, name: str = "web") -> str:
+        port = free_port()
+        self.spawn(name, [str(BIN / "gunicorn"), "nexus.wsgi:application", "--bind",
+                          f"127.0.0.1:{port}", "--workers", "2", "--worker-class",
+                          "gthread", "--threads", "4", "--timeout", "60"])  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        import httpx
+
+        def up():
+            try:
+                return httpx.get(f"{base}/api/status", timeout=3).status_code in (
+                    200,
+                    503,
+                )
+            except httpx.HTTPError:
+                return False
+
+        wait_for(up, 60, 0.5, what=f"{name} up")
+        return base
+
+    def worker(self, name: str = "worker", concurrency: int = 1) -> None:
+        self.spawn(name, [str(BIN / "celery"), "-A", "nexus", "worker", "-n",
+                          f"{name}@%h", "--loglevel", "INFO", "--concurrency",
+                          str(concurrency), "--without-gossip", "--without-mingle"])  # fmt: skip
+        wait_for(lambda: "ready." in self.log(name), 60, 0.5, what=f"{name} ready")
+
+    def beat(self, name: str = "beat") -> None:
+        self.spawn(name, [str(BIN / "celery"), "-A", "nexus", "beat", "--loglevel",
+                          "INFO", "--pidfile=", "-s", str(self.var / f"{name}.db")])  # fmt: skip
+
+    # -- sandbox + data ----------------------------------------------------------
+    def sandboxes(self, sites=30, devices_per_site=20, requesters=200):
+        from integrations.choices import ConnectionKind
+        from integrations.models import Connection
+        from integrations.sandbox import DattoSandbox, FreshserviceSandbox, build_world
+
+        world = build_world(seed=3, sites=sites, devices_per_site=devices_per_site,
+                            requesters=requesters)  # fmt: skip
+        datto = DattoSandbox(world, api_key="k", api_secret="s", slowdown=0)
+        fs = FreshserviceSandbox(world, api_key="f")
+        datto.__enter__()
+        fs.__enter__()
+        c = Connection.objects.get(kind=ConnectionKind.DATTO)
+        c.base_url, c.api_key, c.api_secret, c.rate_limit_per_minute = (
+            datto.url, "k", "s", 0)  # fmt: skip
+        c.save()
+        c = Connection.objects.get(kind=ConnectionKind.FRESHSERVICE)
+        c.base_url, c.api_key = fs.url, "f"
+        c.save()
+        return datto, fs
+
+    def sync(self, kind):
+        from integrations.choices import SyncTrigger
+        from integrations.models import SyncJob
+        from integrations.services import run_sync_job
+
+        return run_sync_job(SyncJob.objects.get(kind=kind), trigger=SyncTrigger.MANUAL)
+
+    def api_key(self, username="admin"):
+        from accounts.models import User
+        from accounts.services import create_api_key
+
+        return create_api_key(User.objects.get(username=username), name="bench")[1]
+
+
+def device_counts() -> dict:
+    from django.db.models import Count
+
+    from assets.models import Asset
+
+    uids = Asset.objects.exclude(rmm_device_uid__isnull=True).exclude(rmm_device_uid="")
+    dupes = (
+        uids.values("rmm_device_uid").annotate(n=Count("id")).filter(n__gt=1).count()
+    )
+    return {"assets": uids.count(), "duplicated_uids": dupes}
+
+
+# ---------------------------------------------------------------------------
+# Scenarios
+# ---------------------------------------------------------------------------
+
+
+def scenario_pg_kill(stack: Stack) -> tuple[bool, str]:
+    from django.db import connection
+
+    from integrations.choices import SyncJobKind, SyncStatus
+    from integrations.models import SyncRun
+    from integrations.services import reap_stale_runs
+
+    datto, fs = stack.sandboxes()
+    try:
+        assert stack.sync(SyncJobKind.SYNC_FRESHSERVICE).status == SyncStatus.SUCCEEDED
+        datto.inject("site_devices", "slow", times=None, delay=0.4)
+        child = subprocess.Popen(
+            [PY, __file__, "--child-sync", SyncJobKind.SYNC_DATTO], cwd=ROOT,
+            env=stack.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        run = wait_for(
+            lambda: SyncRun.objects.filter(job__kind=SyncJobKind.SYNC_DATTO,
+                                           status=SyncStatus.RUNNING,
+                                           progress_done__gte=3).first(),
+            60, what="sync running",
+        )  # fmt: skip
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            killed = len(cursor.fetchall())
+        out, _ = child.communicate(timeout=120)
+        run.refresh_from_db()
+        first = (
+            f"killed {killed} backend(s) at {run.progress_done}/{run.progress_total}; "
+        )
+        first += f"child exit {child.returncode}, run {run.pk} {run.status}"
+        stuck = run.status in (SyncStatus.RUNNING, SyncStatus.QUEUED)
+        if stuck:
+            reaped = reap_stale_runs(now=run.heartbeat_at + timedelta(hours=1))
+            run.refresh_from_db()
+            first += f" → reaper ({reaped}) → {run.status}"
+        datto.clear_faults()
+        partial = device_counts()
+        second = stack.sync(SyncJobKind.SYNC_DATTO)
+        after_second = device_counts()
+        third = stack.sync(SyncJobKind.SYNC_DATTO)
+        after_third = device_counts()
+        expected = sum(1 for d in datto.devices.values() if d.get("siteUid"))
+        ok = (
+            not stuck
+            and second.status in (SyncStatus.SUCCEEDED, SyncStatus.PARTIAL)
+            and third.created_count == 0
+            and after_third == after_second
+            and after_third["duplicated_uids"] == 0
+        )
+        detail = (
+            f"{first}; assets after the killed run {partial['assets']}, after the "
+            f"next run {after_second['assets']} ({second.status}, created "
+            f"{second.created_count}, updated {second.updated_count}), third run created "
+            f"{third.created_count}; duplicated uids {after_third['duplicated_uids']}; "
+            f"sandbox devices {expected}"
+        )
+        if stuck:
+            detail += "; the killed run was left active until the reaper"
+            detail += " | child output tail: " + " / ".join(
+                out.strip().splitlines()[-3:]
+            )
+        return ok, detail
+    finally:
+        datto.__exit__(None, None, None)
+        fs.__exit__(None, None, None)
+
+
+def scenario_redis_down(stack: Stack) -> tuple[bool, str]:
+    import httpx
+
+    from integrations.choices import SyncJobKind, SyncStatus
+    from integrations.models import SyncJob, SyncRun
+
+    datto, fs = stack.sandboxes(sites=8, devices_per_site=5, requesters=40)
+    try:
+        key = stack.api_key()
+        base = stack.web("web")
+        api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"},
+                           timeout=30)  # fmt: skip
+        web = httpx.Client(base_url=base, timeout=30, follow_redirects=False)
+        web.get("/accounts/login/")
+        login = web.post("/accounts/login/", data={
+            "username": "admin", "password": "nexus-demo-admin",
+            "csrfmiddlewaretoken": web.cookies["csrftoken"]},
+            headers={"Referer": f"{base}/accounts/login/"})  # fmt: skip
+        assert login.status_code == 302, login.status_code
+        job = SyncJob.objects.get(kind=SyncJobKind.SYNC_FRESHSERVICE)
+        # Queued while Redis is up but no worker runs: the message waits in Redis.
+        queued = api.post(f"/api/sync-jobs/{job.pk}/run/", json={})
+        assert queued.status_code == 202, queued.text
+        run_id = queued.json()["id"]
+
+        stack.stop_redis()
+        results = {}
+        for label, client, method, url, body in (
+            ("page /", web, "GET", "/", None),
+            ("page /companies/", web, "GET", "/companies/", None),
+            ("page /tickets/", web, "GET", "/tickets/", None),
+            ("api companies", api, "GET", "/api/companies/", None),
+            ("api tickets", api, "GET", "/api/tickets/?search=printer", None),
+            ("api create ticket", api, "POST", "/api/tickets/",
+             {"title": "Opened while Redis is down", "company_id": 1}),
+        ):  # fmt: skip
+            if body and "company_id" in body:
+                from companies.models import Company
+
+                body["company_id"] = Company.objects.clients().first().pk
+            results[label] = client.request(method, url, json=body).status_code
+        status = httpx.get(f"{base}/api/status", timeout=30)
+        checks = status.json().get("checks", {})
+        run_now_down = api.post(
+            f"/api/sync-jobs/{SyncJob.objects.get(kind=SyncJobKind.SYNC_DATTO).pk}/run/",
+            json={},
+        ).status_code
+        serving = all(200 <= code < 400 for code in results.values())
+        broker_down = status.status_code == 503 and not checks["broker"]["ok"]
+
+        stack.start_redis()
+        stack.worker("worker")
+        done = wait_for(
+            lambda: SyncRun.objects.filter(pk=run_id, status__in=[
+                SyncStatus.SUCCEEDED, SyncStatus.PARTIAL, SyncStatus.FAILED]).first(),
+            90, 0.5, what="queued run to finish",
+        )  # fmt: skip
+        status_after = httpx.get(f"{base}/api/status", timeout=30).status_code
+        ok = (
+            serving
+            and broker_down
+            and run_now_down < 500
+            and done.status in (SyncStatus.SUCCEEDED, SyncStatus.PARTIAL)
+        )
+        detail = (
+            f"while down: {results}; /api/status {status.status_code} "
+            f"broker ok={checks.get('broker', {}).get('ok')} "
+            f"cache ok={checks.get('cache', {}).get('ok')}; Run now while down → "
+            f"HTTP {run_now_down}; after restart the run queued before the outage "
+            f"→ {done.status}; /api/status {status_after}"
+        )
+        return ok, detail
+    finally:
+        stack.stop("worker")
+        stack.stop("web")
+        datto.__exit__(None, None, None)
+        fs.__exit__(None, None, None)
+
+
+def scenario_worker_kill(stack: Stack) -> tuple[bool, str]:
+    from integrations.choices import SyncJobKind, SyncStatus, SyncTrigger
+    from integrations.models import SyncJob, SyncRun
+    from integrations.services import reap_stale_runs
+    from integrations.tasks import run_sync_job_task
+
+    datto, fs = stack.sandboxes()
+    try:
+        stack.sync(SyncJobKind.SYNC_FRESHSERVICE)
+        datto.inject("site_devices", "slow", times=None, delay=0.4)
+        stack.worker("worker", concurrency=1)
+        job = SyncJob.objects.get(kind=SyncJobKind.SYNC_DATTO)
+        before = set(SyncRun.objects.values_list("pk", flat=True))
+        run_sync_job_task.delay(job.pk, trigger=SyncTrigger.MANUAL)
+        run = wait_for(
+            lambda: SyncRun.objects.exclude(pk__in=before).filter(
+                status=SyncStatus.RUNNING, progress_done__gte=2).first(),
+            60, what="task running",
+        )  # fmt: skip
+        main_pid = stack.children["worker"].pid
+        pool = subprocess.run(["pgrep", "-P", str(main_pid)], capture_output=True,
+                              text=True).stdout.split()  # fmt: skip
+        for pid in pool:
+            os.kill(int(pid), signal.SIGKILL)
+
+        def deliveries():
+            return sum(
+                1 for line in stack.log("worker").splitlines()
+                if "run_sync_job_task[" in line and "received" in line
+            )  # fmt: skip
+
+        received = wait_for(lambda: deliveries() >= 2, 60, 0.5, what="redelivery")
+        time.sleep(3)  # let the redelivered task finish
+        run.refresh_from_db()
+        locked_meanwhile = run.status == SyncStatus.RUNNING
+        new_runs = SyncRun.objects.exclude(pk__in=before).count()
+        reaped = reap_stale_runs(now=run.heartbeat_at + timedelta(hours=1))
+        run.refresh_from_db()
+        datto.clear_faults()
+        next_run = stack.sync(SyncJobKind.SYNC_DATTO)
+        counts = device_counts()
+        lost = "WorkerLostError" in stack.log("worker")
+        ok = (
+            bool(received)
+            and locked_meanwhile
+            and new_runs == 1
+            and run.status == SyncStatus.FAILED
+            and next_run.status in (SyncStatus.SUCCEEDED, SyncStatus.PARTIAL)
+            and counts["duplicated_uids"] == 0
+        )
+        return ok, (
+            f"killed pool pid(s) {pool} at {run.progress_done}/{run.progress_total}; "
+            f"WorkerLostError logged={lost}; message redelivered "
+            f"(received ×{deliveries()}); redelivered task "
+            f"found the job locked (runs created: {new_runs}); reaper failed {reaped} "
+            f"run(s) → run {run.pk} {run.status}; next run {next_run.status} "
+            f"(created {next_run.created_count}, updated {next_run.updated_count}); "
+            f"{counts}"
+        )
+    finally:
+        stack.stop("worker")
+        datto.__exit__(None, None, None)
+        fs.__exit__(None, None, None)
+
+
+def scenario_race(stack: Stack) -> tuple[bool, str]:
+    from django_celery_beat.models import IntervalSchedule
+
+    from integrations.choices import SyncJobKind, SyncStatus
+    from integrations.models import SyncJob, SyncRun
+
+    datto, fs = stack.sandboxes(sites=10, devices_per_site=10, requesters=60)
+    try:
+        stack.sync(SyncJobKind.SYNC_FRESHSERVICE)
+        datto.inject("site_devices", "slow", times=None, delay=0.15)
+        job = SyncJob.objects.get(kind=SyncJobKind.SYNC_DATTO)
+        every5, _ = IntervalSchedule.objects.get_or_create(every=5, period="seconds")
+        SyncJob.objects.filter(pk=job.pk).update(enabled=True)
+        task = job.periodic_task
+        task.interval, task.crontab, task.enabled = every5, None, True
+        task.save()
+        before = set(SyncRun.objects.values_list("pk", flat=True))
+        for name in ("worker1", "worker2"):
+            stack.worker(name, concurrency=2)
+        stack.beat("beat1")
+        stack.beat("beat2")
+        time.sleep(30)
+        stack.stop("beat1")
+        stack.stop("beat2")
+        task.enabled = False
+        task.save()
+        wait_for(
+            lambda: not SyncRun.objects.filter(
+                status__in=[SyncStatus.QUEUED, SyncStatus.RUNNING]).exists(),
+            60, 0.5, what="runs to finish",
+        )  # fmt: skip
+        sent = sum(stack.log(b).count("Sending due task integrations: sync_datto")
+                   for b in ("beat1", "beat2"))  # fmt: skip
+        received = sum(stack.log(w).count("run_sync_job_task") for w in
+                       ("worker1", "worker2")) // 2  # fmt: skip
+        runs = list(
+            SyncRun.objects.exclude(pk__in=before)
+            .filter(job=job)
+            .order_by("started_at")
+        )
+        overlaps = sum(
+            1 for a, b in itertools.pairwise(runs)
+            if a.finished_at and b.started_at and b.started_at < a.finished_at
+        )  # fmt: skip
+        counts = device_counts()
+        statuses = sorted({r.status for r in runs})
+        ok = (
+            sent > len(runs) >= 1
+            and overlaps == 0
+            and counts["duplicated_uids"] == 0
+            and set(statuses) <= {SyncStatus.SUCCEEDED, SyncStatus.PARTIAL}
+        )
+        return ok, (
+            f"beats sent {sent} due tasks, workers received ~{received}; "
+            f"{len(runs)} runs executed ({statuses}), overlapping runs {overlaps}; "
+            f"{counts}"
+        )
+    finally:
+        for name in ("beat1", "beat2", "worker1", "worker2"):
+            stack.stop(name)
+        datto.__exit__(None, None, None)
+        fs.__exit__(None, None, None)
+
+
+SCENARIOS = {
+    "pg_kill": scenario_pg_kill,
+    "redis_down": scenario_redis_down,
+    "worker_kill": scenario_worker_kill,
+    "race": scenario_race,
+}
+
+
+def child_sync(kind: str) -> int:
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from integrations.choices import SyncTrigger
+    from integrations.models import SyncJob
+    from integrations.services import run_sync_job
+
+    run = run_sync_job(SyncJob.objects.get(kind=kind), trigger=SyncTrigger.MANUAL)
+    print(json.dumps({"status": getattr(run, "status", None)}))
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(SCENARIOS))
+    parser.add_argument(
+        "--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+    )
+    parser.add_argument("--child-sync", help=argparse.SUPPRESS)
+    parser.add_argument("--keep-logs", action="store_true")
+    parser.add_argument(
+        "--resilient-cache",
+        action="store_true",
+        help="run with bench/faults_settings.py (nexus.cache.ResilientRedisCache)",
+    )
+    args = parser.parse_args()
+    if args.child_sync:
+        return child_sync(args.child_sync)
+
+    stack = Stack(
+        args.pg,
+        "faults",
+        "faults_settings" if args.resilient_cache else "nexus.settings",
+    )
+    failures = 0
+    try:
+        started = time.perf_counter()
+        stack.create()
+        print(f"stack {stack.name} (redis :{stack.redis_port}) ready in "
+              f"{time.perf_counter() - started:.0f}s", flush=True)  # fmt: skip
+        for name in args.only.split(","):
+            started = time.perf_counter()
+            try:
+                ok, detail = SCENARIOS[name](stack)
+            except Exception:
+                ok, detail = False, traceback.format_exc()
+            failures += not ok
+            print(f"OUTCOME {name}: {'PASS' if ok else 'FAIL'} "
+                  f"({time.perf_counter() - started:.0f}s) — {detail}", flush=True)  # fmt: skip
+    finally:
+        if args.keep_logs:
+            keep = Path(tempfile.mkdtemp(prefix="nexus-fault-logs-"))
+            for log in stack.var.glob("*.log"):
+                shutil.copy(log, keep)
+            print(f"logs kept in {keep}")
+        stack.close()
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
