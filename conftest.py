@@ -136,3 +136,21 @@ def portal_api_for(portal_user_for):
         return c
 
     return _make
+
+
+def pytest_collection_modifyitems(items):
+    """Transactional tests flush the database, which would also wipe the rows that
+    data migrations create (sync jobs, traveler types, beat schedules) for every
+    test that runs after them. Restore them with Django's serialized rollback."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None or not marker.kwargs.get("transaction"):
+            continue
+        if "serialized_rollback" in marker.kwargs:
+            continue
+        item.add_marker(
+            pytest.mark.django_db(
+                *marker.args, **marker.kwargs, serialized_rollback=True
+            ),
+            append=False,
+        )

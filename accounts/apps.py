@@ -16,6 +16,7 @@ class AccountsConfig(AppConfig):
     )
 
     def ready(self) -> None:
+        from . import signals  # noqa: F401  (permission-cache busting only)
         from .roles import sync_role_permissions
 
         post_migrate.connect(

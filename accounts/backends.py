@@ -1,6 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from .permcache import cached
+
 
 class EmailOrUsernameBackend(ModelBackend):
     """Sign in with either the username or the email address."""
@@ -18,3 +20,16 @@ class EmailOrUsernameBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_all_permissions(self, user_obj, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            user_obj._perm_cache = cached(
+                user_obj,
+                "all",
+                lambda: super(EmailOrUsernameBackend, self).get_all_permissions(
+                    user_obj
+                ),
+            )
+        return user_obj._perm_cache

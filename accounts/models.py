@@ -14,6 +14,7 @@ from nexus.models import TimeStampedModel
 from nexus.sequences import next_value
 
 from .choices import Role
+from .permcache import cached
 from .querysets import ApiKeyQuerySet, DepartmentQuerySet, UserQuerySet
 
 
@@ -109,7 +110,11 @@ class User(AbstractUser):
 
     @cached_property
     def roles(self) -> frozenset[str]:
-        return frozenset(self.groups.values_list("name", flat=True))
+        if self.pk is None:
+            return frozenset()
+        return cached(
+            self, "roles", lambda: frozenset(self.groups.values_list("name", flat=True))
+        )
 
     def has_role(self, *names: str) -> bool:
         return self.is_superuser or bool(self.roles.intersection(names))

@@ -48,6 +48,9 @@ class LoginThrottleMixin:
 class LockoutAwareTokenMixin(LoginThrottleMixin):
     """simplejwt views: a locked-out account gets 429, not 401."""
 
+    # Explicit so the schema says these need no credentials.
+    permission_classes = [permissions.AllowAny]
+
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
         if response.status_code == 401 and is_locked_out(request):

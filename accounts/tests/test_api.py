@@ -266,3 +266,36 @@ def test_employees_hidden_from_portal_and_readonly_for_technician(
 def test_malformed_pagination_is_400(admin_api, query):
     response = admin_api.get(f"/api/users/?{query}")
     assert response.status_code == 400
+
+
+def test_permission_changes_apply_immediately_despite_cache(technician, api_for):
+    from django.contrib.auth.models import Group
+
+    api = api_for(technician)
+    assert api.get("/api/users/").status_code == 403
+    technician.groups.add(Group.objects.get(name="Admin"))
+    fresh = type(technician).objects.get(pk=technician.pk)
+    assert api_for(fresh).get("/api/users/").status_code == 200
+    fresh.groups.remove(Group.objects.get(name="Admin"))
+    again = type(technician).objects.get(pk=technician.pk)
+    assert api_for(again).get("/api/users/").status_code == 403
+
+
+def test_permissions_cached_across_requests(technician, django_assert_max_num_queries):
+    from rest_framework.test import APIClient
+
+    from accounts.services import create_api_key
+
+    _key, plain = create_api_key(technician, name="perf")
+    client = APIClient()
+    client.get("/api/departments/", HTTP_X_API_KEY=plain)
+    # key+user lookup, the list and its count: permissions and roles come from the cache
+    with django_assert_max_num_queries(3):
+        assert client.get("/api/departments/", HTTP_X_API_KEY=plain).status_code == 200
+
+
+def test_schema_marks_token_endpoints_as_open(admin_api):
+    """Login/refresh need no credentials; the OpenAPI document must say so."""
+    schema = admin_api.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    for path in ("/api/auth/login/", "/api/auth/token/", "/api/auth/refresh/"):
+        assert {} in schema["paths"][path]["post"]["security"], path

@@ -318,21 +318,29 @@ pg_only = pytest.mark.skipif(
 )
 
 
-def _run_threads(count: int, target) -> list:
-    errors: list = []
-    barrier = threading.Barrier(count)
+def _run_threads(count: int, target, *, workers: int = 16) -> list:
+    """Run target(0..count-1) on `workers` threads started together.
 
-    def worker(i):
+    The pool is bounded so the test never needs more database connections than
+    PostgreSQL's default limit leaves free, however large `count` is.
+    """
+    errors: list = []
+    workers = min(workers, count)
+    barrier = threading.Barrier(workers)
+
+    def worker(first):
         try:
             barrier.wait()
-            target(i)
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
+            for i in range(first, count, workers):
+                try:
+                    target(i)
+                except Exception as exc:  # collected and asserted below
+                    errors.append(exc)
         finally:
             close_old_connections()
             connection.close()
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(workers)]
     for t in threads:
         t.start()
     for t in threads:
