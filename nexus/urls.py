@@ -9,6 +9,7 @@ from drf_spectacular.views import (
     SpectacularRedocView,
     SpectacularSwaggerView,
 )
+from rest_framework.permissions import AllowAny
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from accounts.api import views as account_api
@@ -33,9 +34,15 @@ api_patterns = [
         name="token-obtain",
     ),
     re_path(
-        r"^auth/token/refresh/?$", TokenRefreshView.as_view(), name="token-refresh"
+        r"^auth/token/refresh/?$",
+        TokenRefreshView.as_view(permission_classes=[AllowAny]),
+        name="token-refresh",
     ),
-    re_path(r"^auth/refresh/?$", TokenRefreshView.as_view(), name="auth-refresh"),
+    re_path(
+        r"^auth/refresh/?$",
+        TokenRefreshView.as_view(permission_classes=[AllowAny]),
+        name="auth-refresh",
+    ),
     re_path(
         r"^auth/login/?$",
         account_api.EmailTokenObtainPairView.as_view(),
