@@ -7,6 +7,8 @@ threads back to the ticket (see services.inbound).
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
@@ -18,6 +20,8 @@ from accounts.choices import Role
 from ..choices import NotificationKind
 from ..models import Comment, Ticket
 
+logger = logging.getLogger(__name__)
+
 
 def schedule_notification(
     kind: str, ticket_id: int, *, comment_id: int | None = None
@@ -26,10 +30,24 @@ def schedule_notification(
     from ..tasks import send_ticket_notification_task
 
     transaction.on_commit(
-        lambda: send_ticket_notification_task.delay(
-            kind, ticket_id, comment_id=comment_id
-        )
+        lambda: _queue(send_ticket_notification_task, kind, ticket_id, comment_id)
     )
+
+
+def _queue(task, kind: str, ticket_id: int, comment_id: int | None) -> None:
+    """With the broker down, send in this process rather than fail the request
+    (the ticket is already saved) or lose the email."""
+    from kombu.exceptions import OperationalError as BrokerError
+
+    try:
+        task.delay(kind, ticket_id, comment_id=comment_id)
+    except BrokerError as exc:
+        logger.warning(
+            "broker unavailable (%s): sending %s notification inline", exc, kind
+        )
+        task.apply(
+            args=(kind, ticket_id), kwargs={"comment_id": comment_id}, throw=False
+        )
 
 
 def _staff_emails(users) -> set[str]:
