@@ -2,6 +2,7 @@
 votes. Every change of an article's text is a new ArticleVersion."""
 
 import hashlib
+import logging
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -36,6 +37,8 @@ META_FIELDS = (
     "slug",
 )
 M2M_FIELDS = ("tags", "companies", "related_assets")
+
+logger = logging.getLogger(__name__)
 
 
 def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
@@ -278,8 +281,22 @@ def add_article_attachment(article: Article, *, upload, by) -> ArticleAttachment
     if attachment.extraction_status == ExtractionStatus.PENDING:
         from .tasks import extract_attachment_text_task
 
-        transaction.on_commit(lambda: extract_attachment_text_task.delay(attachment.pk))
+        transaction.on_commit(
+            lambda: _queue(extract_attachment_text_task, attachment.pk)
+        )
     return attachment
+
+
+def _queue(task, pk: int) -> None:
+    """With the broker down, extract in this process (size-capped) rather than fail
+    the upload that is already saved, or leave its text PENDING for good."""
+    from kombu.exceptions import OperationalError as BrokerError
+
+    try:
+        task.delay(pk)
+    except BrokerError as exc:
+        logger.warning("broker unavailable (%s): extracting %s inline", exc, pk)
+        task.apply(args=(pk,), throw=False)
 
 
 def _extract_into(obj) -> None:
@@ -396,7 +413,7 @@ def add_session_document(session: AssistantSession, *, upload) -> SessionDocumen
     if document.extraction_status == ExtractionStatus.PENDING:
         from .tasks import extract_document_text_task
 
-        transaction.on_commit(lambda: extract_document_text_task.delay(document.pk))
+        transaction.on_commit(lambda: _queue(extract_document_text_task, document.pk))
     return document
 
 
