@@ -130,7 +130,7 @@ class CompanySerializer(FastRepresentationMixin, serializers.ModelSerializer):
         required=False,
         help_text=_("Six digits; generated when left out. Only admins may change it."),
     )
-    plan = PlanBriefSerializer(read_only=True)
+    plan = PlanBriefSerializer(read_only=True, allow_null=True)
     plan_id = VisiblePKField(
         source="plan",
         queryset=Plan.objects.all(),

@@ -874,3 +874,14 @@ def test_browsable_api_renders(admin_user, client, path):
     response = client.get(path, HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert b"<html" in response.content
+
+
+def test_schema_marks_company_plan_nullable(admin_api):
+    """A company without a plan serialises `plan: null`; the schema must allow it."""
+    schema = admin_api.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    plan = schema["components"]["schemas"]["Company"]["properties"]["plan"]
+    assert (
+        plan.get("nullable")
+        or {"type": "null"} in plan.get("oneOf", [])
+        or any("nullable" in part for part in plan.get("allOf", []))
+    ), plan
