@@ -144,7 +144,8 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Degrades to "no cache" while Redis is down (nexus/cache.py).
+            "BACKEND": "nexus.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("NEXUS_CACHE_PREFIX", default="nexus"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
