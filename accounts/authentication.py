@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -12,6 +14,22 @@ from .models import ApiKey
 # Writing last_used_at on every request would turn reads into writes; once a
 # minute is precise enough for "when was this key last used".
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def _failure_key(request) -> str:
+    return f"apikey-failures:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def _refuse(request, message):
+    """Count a bad key against the caller's address, then refuse it."""
+    key = _failure_key(request)
+    window = getattr(settings, "NEXUS_API_KEY_FAILURE_WINDOW", 600)
+    cache.add(key, 0, window)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, window)
+    raise exceptions.AuthenticationFailed(message)
 
 
 def parse_key(raw: str) -> tuple[str, str] | None:
@@ -36,13 +54,18 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             if scheme != self.keyword or not value.startswith(f"{ApiKey.PREFIX}_"):
                 return None
             raw = value
+        limit = getattr(settings, "NEXUS_API_KEY_FAILURE_LIMIT", 50)
+        if (cache.get(_failure_key(request)) or 0) >= limit:
+            raise exceptions.Throttled(
+                detail=_("Too many invalid API keys. Try again later.")
+            )
         parsed = parse_key(raw)
         if parsed is None:
-            raise exceptions.AuthenticationFailed(_("Invalid API key."))
+            _refuse(request, _("Invalid API key."))
         prefix, secret = parsed
         key = ApiKey.objects.select_related("user").filter(prefix=prefix).first()
         if key is None or not key.matches(secret):
-            raise exceptions.AuthenticationFailed(_("Invalid API key."))
+            _refuse(request, _("Invalid API key."))
         if key.revoked_at is not None:
             raise exceptions.AuthenticationFailed(_("This API key has been revoked."))
         now = timezone.now()

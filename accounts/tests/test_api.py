@@ -299,3 +299,23 @@ def test_schema_marks_token_endpoints_as_open(admin_api):
     schema = admin_api.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     for path in ("/api/auth/login/", "/api/auth/token/", "/api/auth/refresh/"):
         assert {} in schema["paths"][path]["post"]["security"], path
+
+
+def test_repeated_bad_api_keys_are_throttled(api_client, technician, settings):
+    """Brute force on API keys: 401 per bad key, then 429 for that address."""
+    from accounts.services import create_api_key
+
+    settings.NEXUS_API_KEY_FAILURE_LIMIT = 3
+    _key, plain = create_api_key(technician, name="brute")
+    address = {"REMOTE_ADDR": "198.51.100.77"}
+    for attempt in range(3):
+        response = api_client.get(
+            "/api/auth/me", HTTP_X_API_KEY=f"nx_dead{attempt}_guess", **address
+        )
+        assert response.status_code == 401
+    response = api_client.get("/api/auth/me", HTTP_X_API_KEY=plain, **address)
+    assert response.status_code == 429
+    other = api_client.get(
+        "/api/auth/me", HTTP_X_API_KEY=plain, REMOTE_ADDR="198.51.100.78"
+    )
+    assert other.status_code == 200
