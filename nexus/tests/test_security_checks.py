@@ -155,3 +155,15 @@ def test_api_responses_carry_security_headers(admin_api):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_login_brute_force_locks_the_account_out(client, technician, settings):
+    settings.AXES_ENABLED = True
+    url = reverse("accounts:login")
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(url, {"username": technician.username, "password": "wrong-guess"})
+    response = client.post(
+        url, {"username": technician.username, "password": "pass-word-123"}
+    )
+    assert "_auth_user_id" not in client.session
+    assert response.status_code in (403, 429)
