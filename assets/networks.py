@@ -66,18 +66,30 @@ def _hosts_between(network: Network, first: int, last: int) -> dict[int, Host]:
         .select_related("asset")
         .order_by("ip_key")
     )
-    return {int(ipaddress.ip_address(h.ip)): h for h in hosts}
+    # ip_key is the address as hex: int(key, 16) is the address, without parsing.
+    return {int(h.ip_key, 16): h for h in hosts}
 
 
 def address_state(network: Network, value: int, host: Host | None) -> str:
-    if host is not None:
-        return AddressState.ASSIGNED
-    if network.gateway and value == int(ipaddress.ip_address(network.gateway)):
-        return AddressState.GATEWAY
+    return _state_function(network)(value, host)
+
+
+def _state_function(network: Network):
+    """A fast `state(value, host)` for one network (gateway and DHCP parsed once)."""
+    gateway = int(ipaddress.ip_address(network.gateway)) if network.gateway else None
     dhcp = network.dhcp_bounds()
-    if dhcp is not None and dhcp[0] <= value <= dhcp[1]:
-        return AddressState.DHCP
-    return AddressState.FREE
+    low, high = dhcp if dhcp is not None else (1, 0)
+
+    def state(value: int, host: Host | None) -> str:
+        if host is not None:
+            return AddressState.ASSIGNED
+        if value == gateway:
+            return AddressState.GATEWAY
+        if low <= value <= high:
+            return AddressState.DHCP
+        return AddressState.FREE
+
+    return state
 
 
 def iter_host_list(
@@ -93,13 +105,11 @@ def iter_host_list(
     if start > end:
         return
     hosts = _hosts_between(network, start, end)
+    state = _state_function(network)
+    address = network.address
     for value in range(start, end + 1):
         host = hosts.get(value)
-        yield AddressRow(
-            ip=str(network.address(value)),
-            state=address_state(network, value, host),
-            host=host,
-        )
+        yield AddressRow(ip=str(address(value)), state=state(value, host), host=host)
 
 
 def _reserved_intervals(network: Network) -> list[tuple[int, int]]:
@@ -120,13 +130,13 @@ def iter_free(network: Network, *, start: int | None = None) -> Iterator[int]:
     candidate = max(first, start if start is not None else first)
     intervals = _reserved_intervals(network)
     taken = (
-        int(ipaddress.ip_address(ip))
-        for ip in Host.objects.filter(
+        int(key, 16)
+        for key in Host.objects.filter(
             network=network, ip_key__gte=ip_key(network.address(min(candidate, last)))
         )
         .order_by("ip_key")
-        .values_list("ip", flat=True)
-        .iterator(chunk_size=2000)
+        .values_list("ip_key", flat=True)
+        .iterator(chunk_size=5000)
     )
     next_taken = next(taken, None)
     while candidate <= last:
