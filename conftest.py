@@ -21,6 +21,7 @@ def _test_settings(settings, tmp_path):
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     }
     settings.SECURE_SSL_REDIRECT = False
+    settings.NEXUS_API_KEY_FAILURE_LIMIT = 10**6  # tests share 127.0.0.1
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,

@@ -31,6 +31,9 @@ NEXUS_DEMO = env.bool("NEXUS_DEMO", default=False)
 NEXUS_ALLOW_REGISTRATION = env.bool("NEXUS_ALLOW_REGISTRATION", default=False)
 # A pepper for API-key hashes; separate from SECRET_KEY so rotating one keeps the other.
 NEXUS_API_KEY_PEPPER = env("NEXUS_API_KEY_PEPPER", default=SECRET_KEY)
+# Bad API keys from one address within the window before it gets 429.
+NEXUS_API_KEY_FAILURE_LIMIT = env.int("NEXUS_API_KEY_FAILURE_LIMIT", default=50)
+NEXUS_API_KEY_FAILURE_WINDOW = env.int("NEXUS_API_KEY_FAILURE_WINDOW", default=600)
 # Fernet keys (comma separated, first is current) for secrets stored in the database.
 NEXUS_FIELD_ENCRYPTION_KEYS = env.list("NEXUS_FIELD_ENCRYPTION_KEYS", default=[])
 # Absolute links in emails (e.g. https://nexus.example.com); empty = relative links.
