@@ -144,7 +144,7 @@ class SlaPolicy(TimeStampedModel):
         _("resolution target (business minutes)"), validators=[MinValueValidator(1)]
     )
     at_risk_percent = models.PositiveSmallIntegerField(
-        _("at risk after (% of target)"),
+        _("at risk after (percent of target)"),
         default=80,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
     )
