@@ -41,6 +41,14 @@ NEXUS_BASE_URL = env("NEXUS_BASE_URL", default="")
 # A closed ticket reopens on a public reply within this many days.
 NEXUS_TICKET_REOPEN_DAYS = env.int("NEXUS_TICKET_REOPEN_DAYS", default=14)
 NEXUS_PORTAL_TICKET_RATE = env("NEXUS_PORTAL_TICKET_RATE", default="60/hour")
+# Fleet agents: offline after this many minutes without a report; upload limits.
+NEXUS_FLEET_OFFLINE_MINUTES = env.int("NEXUS_FLEET_OFFLINE_MINUTES", default=10)
+NEXUS_FLEET_MAX_SCREENSHOT_BYTES = env.int(
+    "NEXUS_FLEET_MAX_SCREENSHOT_BYTES", default=1024 * 1024
+)
+NEXUS_FLEET_MAX_INGEST_BYTES = env.int(
+    "NEXUS_FLEET_MAX_INGEST_BYTES", default=2 * 1024 * 1024
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
