@@ -214,10 +214,20 @@ class TicketAdmin(ScopedAdmin):
             )
         else:
             original = Ticket.objects.get(pk=obj.pk)
+            # Tags, watchers and assets go through the service too, so their
+            # changes are audited; the admin's own m2m save then finds them set.
             changes = {
                 name: data[name]
                 for name in form.changed_data
-                if name in (*UPDATABLE_FIELDS, "status", "assignee")
+                if name
+                in (
+                    *UPDATABLE_FIELDS,
+                    "status",
+                    "assignee",
+                    "tags",
+                    "watchers",
+                    "assets",
+                )
             }
             ticket = update_ticket(original, by=request.user, channel=ADMIN, **changes)
         # The admin saves many-to-many fields on `obj` next, so it must become the

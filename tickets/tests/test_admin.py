@@ -149,3 +149,37 @@ def test_admin_ticket_changelist_queries_do_not_grow(
     TicketFactory.create_batch(5, company=company_a)
     with django_assert_max_num_queries(len(few)):
         staff_client.get(url)
+
+
+def test_admin_tag_and_watcher_changes_are_audited(
+    staff_client, new_ticket, company_a, admin_user
+):
+    from tickets.models import Tag
+
+    ticket = new_ticket(company_a)
+    tag = Tag.objects.create(name="vip")
+    url = reverse("admin:tickets_ticket_change", args=[ticket.pk])
+    page = staff_client.get(url)
+    form = page.context["adminform"].form
+    data = {
+        name: form.initial.get(name, "")
+        for name in form.fields
+        if form.initial.get(name) is not None
+    }
+    data = {k: (v.pk if hasattr(v, "pk") else v) for k, v in data.items()}
+    data.update(
+        {
+            "tags": [tag.pk],
+            "watchers": [admin_user.pk],
+            "assets": "",
+            **inline_management(),
+        }
+    )
+    data = {k: v for k, v in data.items() if not isinstance(v, list) or v}
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.content
+    ticket.refresh_from_db()
+    assert list(ticket.tags.all()) == [tag]
+    events = ticket.events.filter(channel="admin", kind="changed")
+    assert events.filter(field="tags", new_value="vip").exists()
+    assert events.filter(field="watchers").exists()
