@@ -25,7 +25,11 @@ def test_run_killed_backend_ends_failed_and_frees_the_lock(monkeypatch):
     import_module("integrations.migrations.0002_seed_jobs_and_schedules").seed(
         apps, None
     )
-    job = SyncJob.objects.get(kind=SyncJobKind.SYNC_DATTO)
+    # get_or_create: an earlier transactional test may have flushed the seeded jobs
+    job, _ = SyncJob.objects.get_or_create(
+        kind=SyncJobKind.SYNC_DATTO,
+        defaults={"enabled": True, "interval_minutes": 1440},
+    )
     params = connection.get_connection_params()
 
     def killed_mid_run(recorder, clients, *, dry_run=False):

@@ -458,7 +458,10 @@ def test_push_error_is_not_taken_as_already_set(synced, run_job, datto_sandbox):
 
 # -- the lock and the reaper ------------------------------------------------------------------------
 def test_lock_allows_one_active_run_per_job(db):
-    job = SyncJob.objects.get(kind=DATTO)
+    # get_or_create: an earlier transactional test may have flushed the seeded jobs
+    job, _ = SyncJob.objects.get_or_create(
+        kind=DATTO, defaults={"enabled": True, "interval_minutes": 1440}
+    )
     first = start_run(job)
     assert first is not None
     assert start_run(job) is None
@@ -468,7 +471,10 @@ def test_lock_allows_one_active_run_per_job(db):
 
 
 def test_reaper_frees_a_stale_lock(db, settings):
-    job = SyncJob.objects.get(kind=DATTO)
+    # get_or_create: an earlier transactional test may have flushed the seeded jobs
+    job, _ = SyncJob.objects.get_or_create(
+        kind=DATTO, defaults={"enabled": True, "interval_minutes": 1440}
+    )
     run = start_run(job)
     SyncRun.objects.filter(pk=run.pk).update(
         status=SyncStatus.RUNNING, heartbeat_at=timezone.now() - timedelta(hours=2)
@@ -486,7 +492,10 @@ def test_reaper_frees_a_stale_lock(db, settings):
 def test_concurrent_starts_get_one_run():
     from django.db import connection as conn
 
-    job = SyncJob.objects.get(kind=DATTO)
+    # get_or_create: an earlier transactional test may have flushed the seeded jobs
+    job, _ = SyncJob.objects.get_or_create(
+        kind=DATTO, defaults={"enabled": True, "interval_minutes": 1440}
+    )
     results, barrier = [], threading.Barrier(8)
 
     def worker():
