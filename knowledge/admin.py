@@ -3,6 +3,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from nexus.fields import mask_secret
+from tickets.choices import EventChannel
+from tickets.models import Ticket
 
 from .choices import ArticleStatus
 from .models import (
@@ -21,6 +23,7 @@ from .services import (
     delete_article,
     extract_attachment_text,
     publish_article,
+    set_article_tickets,
     update_article,
 )
 
@@ -103,6 +106,7 @@ class ArticleAdminForm(forms.ModelForm):
             "owner",
             "review_by",
             "related_assets",
+            "related_tickets",
         ]
 
 
@@ -122,7 +126,7 @@ class ArticleAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "visibility", "category", "tags", "review_by")
     search_fields = ("title", "slug", "summary", "body")
-    autocomplete_fields = ("category", "owner", "companies")
+    autocomplete_fields = ("category", "owner", "companies", "related_tickets")
     # raw ids: the assets app registers no admin search to autocomplete against
     raw_id_fields = ("related_assets",)
     filter_horizontal = ("tags",)
@@ -149,6 +153,7 @@ class ArticleAdmin(admin.ModelAdmin):
             _("Ownership"),
             {"fields": ("author", "owner", "review_by", "related_assets")},
         ),
+        (_("Tickets"), {"fields": ("related_tickets",)}),
         (_("System"), {"fields": readonly_fields[1:]}),
     )
     inlines = (ArticleVersionInline, ArticleAttachmentInline)
@@ -157,6 +162,24 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user).for_list()
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "related_tickets":
+            kwargs["queryset"] = Ticket.objects.visible_to(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        # Ticket links go through the service (timeline events; links outside
+        # this user's ticket scope are kept), not the form's plain set().
+        tickets = form.cleaned_data.pop("related_tickets", None)
+        super().save_related(request, form, formsets, change)
+        if tickets is not None:
+            set_article_tickets(
+                form.instance,
+                tickets=tickets,
+                by=request.user,
+                channel=EventChannel.ADMIN,
+            )
 
     def save_model(self, request, obj, form, change):
         """Saves go through the version services; M2M fields follow in save_related."""

@@ -15,6 +15,16 @@ def can_edit_articles(user) -> bool:
     )
 
 
+def can_link_tickets(user) -> bool:
+    """Staff who may change tickets (and read the KB) link articles to tickets."""
+    return bool(
+        user.is_authenticated
+        and not user.is_portal
+        and user.has_perm("tickets.change_ticket")
+        and user.has_perm("knowledge.view_article")
+    )
+
+
 class CategoryQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self if user.is_authenticated else self.none()
@@ -80,6 +90,24 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_list(self):
         return self.prefetch_related("category", "author", "latest_version", "tags")
+
+    def with_tickets_for(self, user):
+        """Prefetch `related_tickets` as `user` may see them (a client: its own
+        company's; scoped staff: their scope), so no page or API response lists a
+        ticket its reader could not open."""
+        from tickets.models import Ticket
+
+        return self.prefetch_related(
+            models.Prefetch(
+                "related_tickets",
+                queryset=Ticket.objects.visible_to(user)
+                .only("pk", "number", "title", "status", "company_id")
+                .order_by("-pk"),
+            )
+        )
+
+    def linked_to_ticket(self, ticket):
+        return self.filter(related_tickets=ticket)
 
     def search(self, text: str, *, mode: str = "all"):
         """Rows matching `text`, best first, annotated with `search_rank` (and

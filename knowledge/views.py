@@ -3,12 +3,16 @@ from visible_to(request.user), so a client sees only its own scope."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+
+from tickets.choices import EventChannel
+from tickets.models import Ticket
 
 from .api.filters import ArticleFilterSet
 from .api.views import attachment_response
@@ -22,7 +26,7 @@ from .models import (
     AssistantSession,
     Category,
 )
-from .querysets import can_edit_articles
+from .querysets import can_edit_articles, can_link_tickets
 from .rendering import diff_lines, render_markdown
 from .search import snippet_for
 from .services import (
@@ -30,14 +34,17 @@ from .services import (
     add_session_document,
     ask_assistant,
     create_article,
+    link_article_to_ticket,
     publish_article,
     record_article_view,
     restore_article_version,
     start_assistant_session,
     suggest_articles,
+    unlink_article_from_ticket,
     update_article,
     vote_article,
 )
+from .templatetags.knowledge import ticket_knowledge_context
 
 reader_required = permission_required("knowledge.view_article", raise_exception=True)
 assistant_required = permission_required(
@@ -55,7 +62,9 @@ def _visible(request):
 
 
 def _article(request, slug: str) -> Article:
-    return get_object_or_404(_visible(request).for_api(), slug=slug)
+    return get_object_or_404(
+        _visible(request).for_api().with_tickets_for(request.user), slug=slug
+    )
 
 
 def _form_errors(exc: ValidationError, form) -> None:
@@ -349,18 +358,108 @@ def attachment_download(request, pk: int):
     return attachment_response(attachment)
 
 
+SUGGEST_MODES = ("suggest", "insert", "link")
+SUGGEST_MIN_CHARS = 3
+
+
+def _linking_ticket(request, number: str) -> Ticket:
+    """A ticket the user may link articles to (staff with the change permission,
+    within their ticket scope)."""
+    if not can_link_tickets(request.user):
+        raise PermissionDenied(_("Only staff who handle tickets may link articles."))
+    return get_object_or_404(Ticket.objects.visible_to(request.user), number=number)
+
+
 @login_required
 @reader_required
 @require_GET
 def suggest(request):
-    """htmx partial for other pages (e.g. a new ticket): articles matching `text`."""
-    text = request.GET.get("text", "")[:300]
+    """htmx partial for other pages: up to 5 articles matching `q` that the user
+    may read. mode "suggest" (a new ticket's title, also read from `title` or
+    `text`) lists them; "insert" and "link" (staff, with `ticket`) add buttons to
+    insert a Markdown link into a reply or to link the article to the ticket."""
+    mode = request.GET.get("mode") or "suggest"
+    if mode not in SUGGEST_MODES:
+        return HttpResponseBadRequest(_("Unknown mode."))
+    query = request.GET.get("q") or request.GET.get("text") or request.GET.get("title")
+    query = (query or "")[:300]
     articles = (
-        suggest_articles(text, user=request.user) if len(text.strip()) >= 3 else []
+        suggest_articles(query, user=request.user)
+        if len(query.strip()) >= SUGGEST_MIN_CHARS
+        else []
     )
-    return render(
-        request, "knowledge/partials/suggested_articles.html", {"articles": articles}
-    )
+    if mode == "suggest":
+        return render(
+            request,
+            "knowledge/partials/suggested_articles.html",
+            {"articles": articles},
+        )
+    ticket = _linking_ticket(request, request.GET.get("ticket", ""))
+    context = {
+        "articles": articles,
+        "mode": mode,
+        "query": query.strip(),
+        "ticket": ticket,
+        "target": request.GET.get("target") or "id_body",
+        "linked": set(
+            Article.objects.linked_to_ticket(ticket).values_list("pk", flat=True)
+        ),
+    }
+    if request.htmx:
+        return render(request, "knowledge/partials/suggest_actions.html", context)
+    return render(request, "knowledge/suggest_page.html", context)
+
+
+def _article_for_link(request) -> Article:
+    try:
+        pk = int(request.POST.get("article", ""))
+    except ValueError:
+        raise BadRequest(_("Choose an article.")) from None
+    return get_object_or_404(_visible(request), pk=pk)
+
+
+def _ticket_panel(request, ticket: Ticket):
+    if request.htmx:
+        context = ticket_knowledge_context(ticket, user=request.user, request=request)
+        return render(request, "knowledge/partials/ticket_knowledge.html", context)
+    return redirect(ticket)
+
+
+@login_required
+@reader_required
+@require_POST
+def ticket_link(request, number: str):
+    """Link an article to a ticket (the ticket's timeline records it)."""
+    ticket = _linking_ticket(request, number)
+    article = _article_for_link(request)
+    try:
+        link_article_to_ticket(
+            article, ticket=ticket, by=request.user, channel=EventChannel.PAGE
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if not request.htmx:
+            messages.success(request, _("Article linked."))
+    return _ticket_panel(request, ticket)
+
+
+@login_required
+@reader_required
+@require_POST
+def ticket_unlink(request, number: str):
+    ticket = _linking_ticket(request, number)
+    article = _article_for_link(request)
+    try:
+        unlink_article_from_ticket(
+            article, ticket=ticket, by=request.user, channel=EventChannel.PAGE
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if not request.htmx:
+            messages.success(request, _("Article unlinked."))
+    return _ticket_panel(request, ticket)
 
 
 @login_required

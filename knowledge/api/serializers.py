@@ -8,6 +8,9 @@ from assets.models import Asset
 from companies.api.serializers import CompanyBriefSerializer
 from companies.models import Company
 from nexus.api import VisiblePKField
+from tickets.api.serializers import TicketBriefSerializer
+from tickets.choices import EventChannel
+from tickets.models import Ticket
 
 from ..choices import CitationKind
 from ..models import (
@@ -191,6 +194,23 @@ class ArticleSerializer(serializers.ModelSerializer):
         write_only=True,
         required=False,
     )
+    related_tickets = TicketBriefSerializer(
+        many=True,
+        read_only=True,
+        help_text=_("Linked tickets the requesting user may see."),
+    )
+    related_ticket_ids = VisiblePKField(
+        source="related_tickets",
+        queryset=Ticket.objects.all(),
+        many=True,
+        write_only=True,
+        required=False,
+        help_text=_(
+            "Ids of the tickets to link (only tickets you can see; links to "
+            "tickets outside your scope are kept). Each change is recorded on "
+            "the ticket's timeline."
+        ),
+    )
     author = UserBriefSerializer(read_only=True)
     owner = UserBriefSerializer(read_only=True)
     owner_id = serializers.PrimaryKeyRelatedField(
@@ -250,6 +270,8 @@ class ArticleSerializer(serializers.ModelSerializer):
             "review_by",
             "related_assets",
             "related_asset_ids",
+            "related_tickets",
+            "related_ticket_ids",
             "view_count",
             "helpful_count",
             "unhelpful_count",
@@ -302,12 +324,17 @@ class ArticleSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         validated_data.pop("publish", None)
-        return create_article(author=self.context["request"].user, **validated_data)
+        return create_article(
+            author=self.context["request"].user,
+            channel=EventChannel.API,
+            **validated_data,
+        )
 
     def update(self, instance, validated_data):
         return update_article(
             instance,
             by=self.context["request"].user,
+            channel=EventChannel.API,
             note=validated_data.pop("note", ""),
             publish=validated_data.pop("publish", False),
             **validated_data,

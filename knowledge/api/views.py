@@ -120,7 +120,18 @@ class ArticleViewSet(viewsets.ModelViewSet):
     ]
 
     def get_queryset(self):
-        return Article.objects.visible_to(self.request.user).for_api()
+        user = self.request.user
+        return Article.objects.visible_to(user).for_api().with_tickets_for(user)
+
+    def perform_create(self, serializer):
+        serializer.save()
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+    def perform_update(self, serializer):
+        serializer.save()
+        # Re-read through get_queryset so the response lists only the tickets
+        # this user may see.
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
     def perform_destroy(self, instance):
         delete_article(instance)

@@ -165,6 +165,12 @@ class Article(TimeStampedModel):
         blank=True,
         related_name="knowledge_articles",
     )
+    related_tickets = models.ManyToManyField(
+        "tickets.Ticket",
+        verbose_name=_("related tickets"),
+        blank=True,
+        related_name="knowledge_articles",
+    )
     view_count = models.PositiveIntegerField(_("views"), default=0, editable=False)
     helpful_count = models.PositiveIntegerField(_("helpful"), default=0, editable=False)
     unhelpful_count = models.PositiveIntegerField(
