@@ -1,17 +1,30 @@
 """Fault drills on a real stack: PostgreSQL, a private Redis, gunicorn, Celery.
 
-    .venv/bin/python bench/faults.py [--only pg_kill,redis_down,worker_kill,race]
+    .venv/bin/python bench/faults.py [--only pg_kill,pg_restart,redis_down,worker_kill,race]
                                      [--pg postgres://postgres@127.0.0.1:5432]
+                                     [--pg-down SECONDS]
 
 Each run creates a PostgreSQL database of its own (migrated, demo data loaded,
 dropped at the end) and starts a private `redis-server` on a free port (never
 the shared 6379), the sandbox upstreams in this process (free ports), and
-gunicorn / Celery workers / beat as child processes. Scenarios:
+gunicorn / Celery workers / beat as child processes. With `pg_restart` among the
+scenarios the whole run uses a private PostgreSQL cluster instead of --pg
+(initdb into a temporary directory, started with pg_ctl on a free port, stopped
+and deleted at the end), so the shared server is never restarted. Scenarios:
 
   pg_kill      a Datto sync runs in a child process; its PostgreSQL backend is
                killed with pg_terminate_backend mid-run. Expect: the run row
                ends FAILED (not stuck RUNNING), nothing is duplicated, the next
                run completes and a third one changes nothing.
+  pg_restart   a Datto sync started with "Run now" runs on a Celery worker
+               against the sandbox upstream (`python -m integrations.sandbox`,
+               a child process); once its first batch of devices is committed,
+               the private cluster is restarted (`pg_ctl restart -m fast`, or
+               stopped for --pg-down seconds and started again). Expect: the run
+               ends in a terminal state (failed with a readable error, or
+               succeeded), no run is left queued/running (the lock is free), no
+               device uid is duplicated, and the next "Run now" on the same
+               worker succeeds with every device of every linked site.
   redis_down   Redis is shut down under gunicorn: pages and API keep serving,
                /api/status answers 503 with the broker (and cache) down;
                "Run now" queued before the outage (worker stopped, Redis
@@ -64,11 +77,72 @@ def wait_for(predicate, timeout: float, interval: float = 0.2, what: str = ""):
     raise TimeoutError(f"timed out waiting for {what or predicate}")
 
 
+class PrivateCluster:
+    """A throwaway PostgreSQL cluster: initdb into a temp dir, pg_ctl on a free port.
+
+    Run as root, the server runs as the `postgres` user (PostgreSQL refuses root).
+    Trust authentication on loopback and a socket in the data directory only.
+    """
+
+    def __init__(self):
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="nexus-faults-pg-"))
+        self.data = self.root / "data"
+        self.logfile = self.root / "server.log"
+        self.bin = Path(
+            subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True,
+                           check=True).stdout.strip()
+        )  # fmt: skip
+        self.as_postgres = os.geteuid() == 0
+        if self.as_postgres:
+            shutil.chown(self.root, "postgres", "postgres")
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}"
+
+    def _run(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess:
+        prefix = ["runuser", "-u", "postgres", "--"] if self.as_postgres else []
+        return subprocess.run([*prefix, *argv], check=check, capture_output=True,
+                              text=True, cwd=self.root)  # fmt: skip
+
+    def pg_ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l",
+                         str(self.logfile), "-w", "-t", "60", *args, check=check)  # fmt: skip
+
+    def start(self) -> "PrivateCluster":
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
+                  "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync")  # fmt: skip
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 "
+            f"-c unix_socket_directories={self.root} -c max_connections=100 "
+            "-c shared_buffers=32MB"
+        )
+        self.pg_ctl("-o", options, "start")
+        return self
+
+    def restart(self, down: float = 0.0) -> float:
+        """`pg_ctl restart -m fast`, or stop, stay down `down` seconds, start.
+        Returns how long the server was unavailable, as seen from here."""
+        started = time.monotonic()
+        if down:
+            self.pg_ctl("-m", "fast", "stop")
+            time.sleep(down)
+            self.pg_ctl("start")  # the options of the last start (postmaster.opts)
+        else:
+            self.pg_ctl("-m", "fast", "restart")
+        return time.monotonic() - started
+
+    def close(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self.pg_ctl("-m", "immediate", "stop", check=False)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 class Stack:
     """One PostgreSQL database + one private Redis + child processes."""
 
     def __init__(self, pg: str, label: str, settings: str = "nexus.settings"):
         self.pg = pg
+        self.cluster: PrivateCluster | None = None  # set when pg is a private one
+        self.pg_down = 0.0
         self.name = f"nexus_bench_{label}_{os.getpid()}"
         self.var = Path(tempfile.mkdtemp(prefix=f"{self.name}-"))
         self.redis_port = free_port()
@@ -324,6 +398,135 @@ def scenario_pg_kill(stack: Stack) -> tuple[bool, str]:
         fs.__exit__(None, None, None)
 
 
+def scenario_pg_restart(stack: Stack) -> tuple[bool, str]:
+    import httpx
+    from django.db import connections
+
+    from assets.models import Asset
+    from companies.models import RmmSiteLink
+    from integrations.choices import (
+        ACTIVE_STATUSES,
+        ConnectionKind,
+        SyncJobKind,
+        SyncStatus,
+    )
+    from integrations.models import Connection, SyncJob, SyncRun
+    from integrations.sandbox import build_world
+    from integrations.services import request_run
+
+    if stack.cluster is None:
+        return False, "needs the private cluster (the stack was not started on one)"
+    shape = {"seed": 5, "sites": 60, "devices_per_site": 25, "requesters": 200}
+    ports = {"datto": free_port(), "freshservice": free_port()}
+    stack.spawn("sandbox", [PY, "-m", "integrations.sandbox", "--no-throttle",
+                            "--datto-port", str(ports["datto"]),
+                            "--freshservice-port", str(ports["freshservice"]),
+                            *itertools.chain.from_iterable(
+                                (f"--{k.replace('_', '-')}", str(v))
+                                for k, v in shape.items())])  # fmt: skip
+    urls = json.loads(
+        wait_for(lambda: next((line for line in stack.log("sandbox").splitlines()
+                               if line.startswith("{")), None), 30, what="sandbox")
+    )  # fmt: skip
+    world = build_world(**shape)  # the same seed: the devices the sandbox serves
+    from integrations.sandbox.__main__ import (
+        DEMO_DATTO_KEY,
+        DEMO_DATTO_SECRET,
+        DEMO_FRESHSERVICE_KEY,
+    )
+
+    Connection.objects.filter(kind=ConnectionKind.DATTO).update(
+        base_url=urls["datto"], api_key=DEMO_DATTO_KEY,
+        api_secret=DEMO_DATTO_SECRET, rate_limit_per_minute=0,
+    )  # fmt: skip
+    Connection.objects.filter(kind=ConnectionKind.FRESHSERVICE).update(
+        base_url=urls["freshservice"], api_key=DEMO_FRESHSERVICE_KEY
+    )
+    job = SyncJob.objects.get(kind=SyncJobKind.SYNC_DATTO)
+
+    def finished(run_id):
+        return SyncRun.objects.filter(
+            pk=run_id, status__in=[SyncStatus.SUCCEEDED, SyncStatus.PARTIAL,
+                                   SyncStatus.FAILED]).first()  # fmt: skip
+
+    uids = {d["uid"] for d in world.devices}
+
+    def synced() -> int:
+        return Asset.objects.filter(rmm_device_uid__in=uids).count()
+
+    try:
+        fs_run = stack.sync(SyncJobKind.SYNC_FRESHSERVICE)
+        assert fs_run.status == SyncStatus.SUCCEEDED, fs_run.errors
+        httpx.post(f"{urls['datto']}/_sandbox/faults", json={
+            "route": "site_devices", "kind": "slow", "times": None, "delay": 0.3,
+        }).raise_for_status()  # fmt: skip
+        stack.worker("worker", concurrency=1)
+        run = request_run(job)
+        # Restart once the first batch of devices is committed: the run has
+        # written part of its work and is still reading the rest.
+        wait_for(lambda: synced() > 0 or finished(run.pk), 120, 0.3,
+                 what="first device batch")  # fmt: skip
+        run.refresh_from_db()
+        at = f"{run.progress_done}/{run.progress_total}"
+        before_restart = synced()
+        mid_flight = run.status == SyncStatus.RUNNING
+        connections.close_all()
+        outage = stack.cluster.restart(down=stack.pg_down)
+        connections.close_all()  # ours died too; the next query reconnects
+        try:
+            run = wait_for(lambda: finished(run.pk), 150, 0.5, what="run to end")
+        except TimeoutError:
+            run.refresh_from_db()
+            return False, (
+                f"restarted at {at} with {before_restart} devices committed; run "
+                f"{run.pk} still {run.status} 150s later: the job stays locked until "
+                "the reaper | worker log tail: "
+                + " / ".join(stack.log("worker").strip().splitlines()[-3:])[-600:]
+            )
+        active = SyncRun.objects.filter(job=job, status__in=ACTIVE_STATUSES).count()
+        after_cut = device_counts()
+        error = next((e["message"] for e in reversed(run.errors)), "")
+        retries = stack.log("worker").count("database unavailable")
+
+        httpx.delete(f"{urls['datto']}/_sandbox/faults").raise_for_status()
+        queued = request_run(job)
+        second = wait_for(lambda: finished(queued.pk), 180, 0.5, what="next run")
+        linked = set(RmmSiteLink.objects.values_list("site_uid", flat=True))
+        expected = {d["uid"] for d in world.devices if d["siteUid"] in linked}
+        present = list(
+            Asset.objects.filter(rmm_device_uid__in=uids).values_list(
+                "rmm_device_uid", flat=True
+            )
+        )
+        final = device_counts()
+        ok = (
+            mid_flight
+            and run.status in (SyncStatus.FAILED, SyncStatus.SUCCEEDED)
+            and (run.status == SyncStatus.SUCCEEDED or "database" in error)
+            and active == 0
+            and after_cut["duplicated_uids"] == 0
+            and second.status == SyncStatus.SUCCEEDED
+            and set(present) == expected
+            and len(present) == len(expected)
+            and final["duplicated_uids"] == 0
+        )
+        how = (f"stopped for {stack.pg_down:g}s" if stack.pg_down
+               else "pg_ctl restart -m fast")  # fmt: skip
+        return ok, (
+            f"restarted ({how}, {outage:.1f}s unavailable) at {at} with "
+            f"{before_restart} devices committed; run {run.pk} → {run.status}"
+            f" ({error[:160]!r}); worker retried its write {retries}×; "
+            f"active runs left {active}; duplicated uids {after_cut['duplicated_uids']}"
+            f"; next run {second.status} (created {second.created_count}, updated "
+            f"{second.updated_count}, unchanged {second.unchanged_count}); devices "
+            f"{len(present)}/{len(expected)} expected from {len(linked)} linked "
+            f"sites; duplicated uids {final['duplicated_uids']}"
+        )
+    finally:
+        stack.stop("worker")
+        stack.stop("sandbox")
+
+
 def scenario_redis_down(stack: Stack) -> tuple[bool, str]:
     import httpx
 
@@ -534,6 +737,7 @@ def scenario_race(stack: Stack) -> tuple[bool, str]:
 
 SCENARIOS = {
     "pg_kill": scenario_pg_kill,
+    "pg_restart": scenario_pg_restart,
     "redis_down": scenario_redis_down,
     "worker_kill": scenario_worker_kill,
     "race": scenario_race,
@@ -560,6 +764,13 @@ def main() -> int:
     parser.add_argument(
         "--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
     )
+    parser.add_argument(
+        "--pg-down",
+        type=float,
+        default=0.0,
+        help="pg_restart: stop the server this many seconds instead of "
+        "pg_ctl restart -m fast",
+    )
     parser.add_argument("--child-sync", help=argparse.SUPPRESS)
     parser.add_argument("--keep-logs", action="store_true")
     parser.add_argument(
@@ -571,18 +782,25 @@ def main() -> int:
     if args.child_sync:
         return child_sync(args.child_sync)
 
+    names = args.only.split(",")
+    cluster = None
+    if "pg_restart" in names:  # never restart the shared server: bring our own
+        cluster = PrivateCluster().start()
+        print(f"private PostgreSQL cluster on :{cluster.port} ({cluster.data})",
+              flush=True)  # fmt: skip
     stack = Stack(
-        args.pg,
+        cluster.url if cluster else args.pg,
         "faults",
         "faults_settings" if args.resilient_cache else "nexus.settings",
     )
+    stack.cluster, stack.pg_down = cluster, args.pg_down
     failures = 0
     try:
         started = time.perf_counter()
         stack.create()
         print(f"stack {stack.name} (redis :{stack.redis_port}) ready in "
               f"{time.perf_counter() - started:.0f}s", flush=True)  # fmt: skip
-        for name in args.only.split(","):
+        for name in names:
             started = time.perf_counter()
             try:
                 ok, detail = SCENARIOS[name](stack)
@@ -597,7 +815,13 @@ def main() -> int:
             for log in stack.var.glob("*.log"):
                 shutil.copy(log, keep)
             print(f"logs kept in {keep}")
-        stack.close()
+        try:
+            stack.close()
+        finally:
+            if cluster is not None:
+                if args.keep_logs:
+                    shutil.copy(cluster.logfile, keep / "postgresql.log")
+                cluster.close()
     return 1 if failures else 0
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +30,9 @@ MAX_LOG_CHARS = 200_000
 COUNTS = ("created", "updated", "unchanged", "retired", "skipped", "failed")
 # Errors after which carrying on would only hammer the upstream or leak a token.
 FATAL_UPSTREAM_ERRORS = (UpstreamAuthError, UpstreamRateLimited, ForeignOriginError)
+# The database went away under the run (server restarted, backend killed, network).
+DB_CONNECTION_ERRORS = (OperationalError, InterfaceError)
+_sleep = time.sleep  # tests record the waits instead
 
 
 def stale_after() -> timedelta:
@@ -265,8 +268,11 @@ def execute_run(
     from .jobs import JOB_RUNNERS, Clients
 
     now = timezone.now()
-    taken = SyncRun.objects.filter(pk=run.pk, status=SyncStatus.QUEUED).update(
-        status=SyncStatus.RUNNING, started_at=now, heartbeat_at=now
+    taken = _retry_on_db_loss(
+        lambda: SyncRun.objects.filter(pk=run.pk, status=SyncStatus.QUEUED).update(
+            status=SyncStatus.RUNNING, started_at=now, heartbeat_at=now
+        ),
+        what=f"starting sync run {run.pk}",
     )
     if not taken:
         run.refresh_from_db()
@@ -290,6 +296,17 @@ def execute_run(
     except UpstreamError as exc:
         status = SyncStatus.FAILED
         recorder.error(_("Aborted: %(error)s") % {"error": exc}, upstream_id=None)
+    except DB_CONNECTION_ERRORS as exc:
+        status = SyncStatus.FAILED
+        logger.warning("sync run %s lost its database connection: %s", run.pk, exc)
+        _reconnect_if_broken()
+        recorder.error(
+            _(
+                "Aborted: the database connection was lost (%(error)s). Batches "
+                "written before it are kept; the next run completes the work."
+            )
+            % {"error": _first_line(exc)}
+        )
     except Exception as exc:  # the row must say what happened, whatever it was
         status = SyncStatus.FAILED
         logger.exception("sync run %s crashed", run.pk)
@@ -321,12 +338,60 @@ def execute_run(
         fields["progress_done"] = fields["progress_total"] = max(
             fields["progress_total"], fields["progress_done"]
         )
-    SyncRun.objects.filter(pk=run.pk).update(**fields)
+    # The database may still be restarting: wait for it rather than leave the run
+    # RUNNING (holding the job's lock) until the reaper.
+    _retry_on_db_loss(
+        lambda: SyncRun.objects.filter(pk=run.pk).update(**fields),
+        what=f"recording the end of sync run {run.pk}",
+    )
     for name, value in fields.items():
         setattr(run, name, value)
     if on_progress:
         on_progress(run.progress_done, run.progress_total)
     return run
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _retry_on_db_loss(write: Callable[[], int], *, what: str) -> int:
+    """Run one autocommitted write, retrying on a lost connection for up to
+    NEXUS_SYNC_DB_RETRY_SECONDS (a PostgreSQL restart or failover takes seconds).
+
+    Each retry drops the dead connection first, so the next attempt reconnects.
+    Inside a transaction nothing can be retried: the error goes up at once.
+    """
+    from django.db import connection
+
+    budget = float(getattr(settings, "NEXUS_SYNC_DB_RETRY_SECONDS", 60.0))
+    deadline = time.monotonic() + budget
+    delay = 0.5
+    while True:
+        try:
+            return write()
+        except DB_CONNECTION_ERRORS as exc:
+            if connection.in_atomic_block or time.monotonic() + delay > deadline:
+                raise
+            logger.warning(
+                "%s: database unavailable (%s); retrying in %.1fs",
+                what,
+                _first_line(exc),
+                delay,
+            )
+            _drop_connection()
+            _sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+
+def _drop_connection() -> None:
+    from django.db import connection
+
+    try:
+        connection.close()
+    except DB_CONNECTION_ERRORS:  # closing a dead socket may complain; it is gone
+        connection.connection = None
 
 
 def _reconnect_if_broken() -> None:
@@ -340,7 +405,7 @@ def _reconnect_if_broken() -> None:
         and not connection.in_atomic_block
         and not connection.is_usable()
     ):
-        connection.close()
+        _drop_connection()
 
 
 def run_sync_job(

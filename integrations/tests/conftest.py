@@ -1,6 +1,9 @@
 """Sandbox upstreams started in-process on free ports, and clients that never wait."""
 
+from importlib import import_module
+
 import pytest
+from django.apps import apps
 
 from integrations.choices import ConnectionKind, SyncJobKind, SyncTrigger
 from integrations.clients import DattoRMMClient, FreshserviceClient
@@ -112,3 +115,17 @@ def synced(run_job):
     fs_run = run_job(SyncJobKind.SYNC_FRESHSERVICE)
     datto_run = run_job(SyncJobKind.SYNC_DATTO)
     return fs_run, datto_run
+
+
+@pytest.fixture
+def seeded_datto_job(transactional_db):
+    """The Datto job in a transactional test, which starts from a flushed database
+    (an earlier transactional test may have flushed the seeded jobs too)."""
+    import_module("integrations.migrations.0002_seed_jobs_and_schedules").seed(
+        apps, None
+    )
+    job, _ = SyncJob.objects.get_or_create(
+        kind=SyncJobKind.SYNC_DATTO,
+        defaults={"enabled": True, "interval_minutes": 1440},
+    )
+    return job

@@ -1,13 +1,10 @@
 """A sync whose database connection is killed mid-run still records its failure."""
 
-from importlib import import_module
-
 import pytest
-from django.apps import apps
 from django.db import connection
 
-from integrations.choices import SyncJobKind, SyncStatus, SyncTrigger
-from integrations.models import SyncJob, SyncRun
+from integrations.choices import SyncStatus, SyncTrigger
+from integrations.models import SyncRun
 from integrations.services import jobs as job_services
 from integrations.services import run_sync_job, start_run
 
@@ -17,19 +14,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.mark.django_db(transaction=True)
-def test_run_killed_backend_ends_failed_and_frees_the_lock(monkeypatch):
+def test_run_killed_backend_ends_failed_and_frees_the_lock(
+    seeded_datto_job, monkeypatch
+):
     import psycopg
 
-    # A transactional test starts from a flushed database: seed the jobs again.
-    import_module("integrations.migrations.0002_seed_jobs_and_schedules").seed(
-        apps, None
-    )
-    # get_or_create: an earlier transactional test may have flushed the seeded jobs
-    job, _ = SyncJob.objects.get_or_create(
-        kind=SyncJobKind.SYNC_DATTO,
-        defaults={"enabled": True, "interval_minutes": 1440},
-    )
+    job = seeded_datto_job
     params = connection.get_connection_params()
 
     def killed_mid_run(recorder, clients, *, dry_run=False):
