@@ -39,6 +39,10 @@ def test_run_killed_backend_ends_failed_and_frees_the_lock(
     run.refresh_from_db()
     assert run.status == SyncStatus.FAILED
     assert run.finished_at is not None
-    assert any("Internal error" in e["message"] for e in run.errors)
+    [error] = run.errors
+    assert error["message"].startswith(
+        "Aborted: the database connection was lost (terminating connection due to "
+        "administrator command)."
+    )
     # The lock is free at once, not after the reaper's 30 minutes.
     assert start_run(job, trigger=SyncTrigger.MANUAL) is not None
