@@ -29,7 +29,9 @@ def bump_version(**kwargs) -> None:
 
 
 def cached(user, name: str, compute):
-    key = f"nexus:perms:{name}:{user.pk}:{current_version()}"
+    # API-key authentication reads the version with the key (one round trip).
+    version = user.__dict__.get("_permcache_version") or current_version()
+    key = f"nexus:perms:{name}:{user.pk}:{version}"
     value = cache.get(key)
     if value is None:
         value = compute()

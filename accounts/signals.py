@@ -23,3 +23,6 @@ for model in (Group, Permission):
     post_delete.connect(
         bump_version, sender=model, dispatch_uid=f"permcache-del-{model.__name__}"
     )
+
+# API-key cache invalidation (key and user saves) lives with the cache itself.
+from . import authentication_cache  # noqa: E402,F401
