@@ -48,6 +48,31 @@ class TagQuerySet(models.QuerySet):
 
 
 class ArticleQuerySet(models.QuerySet):
+    # Set by search() on PostgreSQL: pages are then fetched tier by tier, counted
+    # up to a cap, and highlighted row by row (knowledge.search).
+    _search_tiers = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._search_tiers = self._search_tiers
+        return clone
+
+    def _fetch_all(self):
+        if self._result_cache is None and self._search_tiers is not None:
+            from .search import fetch_search_page
+
+            self._result_cache = fetch_search_page(self)
+        super()._fetch_all()
+
+    def count(self):
+        if self._search_tiers is None or self._result_cache is not None:
+            return super().count()
+        if self.query.low_mark or self.query.high_mark is not None:
+            return super().count()
+        from .search import count_search
+
+        return count_search(self)
+
     def visible_to(self, user):
         """Editors: everything. Other staff: published articles of any visibility.
         Clients: published portal articles, and published company-limited articles

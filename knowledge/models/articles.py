@@ -207,6 +207,9 @@ class Article(TimeStampedModel):
     # Title (A) and summary (B) only: small enough to stay in the table row, so
     # ranking thousands of matches never reads the large vector (migration 0003).
     search_head = SearchVectorField(null=True, editable=False)
+    # Title (A) only, with its own GIN index: the first tier of a search, so a
+    # common word is ranked among the articles with it in the title (migration 0005).
+    search_title = SearchVectorField(null=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
