@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from companies.services import deduct_credits
+from nexus.uploads import check_upload
 from tickets.choices import EventChannel
 from tickets.models import TimeEntry, minutes_to_hours
 from tickets.rendering import render_markdown
 from tickets.services import delete_time, edit_time
-from tickets.uploads import check_upload
 
 from .choices import TaskStatus
 from .models import Message, Project, Task, TaskTimeEntry, Thread, ThreadFile
