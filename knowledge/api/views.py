@@ -102,11 +102,24 @@ class TagViewSet(viewsets.ModelViewSet):
 
 
 @extend_schema(
-    parameters=[OpenApiParameter("q", str, description=_("Full-text search"))]
+    parameters=[
+        OpenApiParameter(
+            "q",
+            str,
+            description=_(
+                "Full-text search, best first: articles with the words in the "
+                "title, then in the title or summary, then in the body or an "
+                "attachment (by popularity); `snippet` highlights the hits. "
+                "With `q`, `count` stops at 1000 (a larger result is reported "
+                "as 1000, and `next` ends there): narrow the search to go further."
+            ),
+        )
+    ]
 )
 class ArticleViewSet(viewsets.ModelViewSet):
-    """Knowledge-base articles. `?q=` searches (best first, with `snippet`);
-    every change of the text is kept as a version."""
+    """Knowledge-base articles. `?q=` searches (best first, with `snippet`; the
+    `count` of a search is capped at 1000); every change of the text is kept as
+    a version."""
 
     queryset = Article.objects.none()  # scoped in get_queryset()
     serializer_class = ArticleSerializer
