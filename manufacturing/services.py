@@ -152,6 +152,18 @@ def _refuse_released(traveler: Traveler, field: str = "traveler") -> None:
         )
 
 
+def _in_production(traveler: Traveler) -> bool:
+    """Released and not yet completed (in progress or on hold counts)."""
+    return (
+        traveler.status in RELEASED_STATUSES
+        and traveler.status != TravelerStatus.COMPLETED
+    )
+
+
+def _minutes(started_at: dt.datetime, stopped_at: dt.datetime) -> Decimal:
+    return Decimal(str(round((stopped_at - started_at).total_seconds() / 60, 2)))
+
+
 # --- purchase orders and travelers -------------------------------------------
 
 
@@ -573,20 +585,50 @@ def _check_order(step: ProcessStep) -> None:
         )
 
 
+def _lock_for_work(step: ProcessStep) -> tuple[ProcessStep, Traveler]:
+    """Lock the step and its traveler, which must be in production and not on hold."""
+    step = _locked(ProcessStep, step.pk)
+    traveler = _locked(Traveler, step.traveler_id)
+    _require_workable(traveler)
+    return step, traveler
+
+
+def _already_finished(step: ProcessStep) -> ValidationError:
+    return ValidationError(
+        {
+            "step": _("Step %(seq)s is already %(status)s.")
+            % {"seq": step.sequence, "status": step.get_status_display().lower()}
+        }
+    )
+
+
+def _record_step_status(
+    traveler: Traveler, step: ProcessStep, *, by, changes: dict, reason: str = ""
+) -> None:
+    record_revision(
+        traveler,
+        subject=RevisionSubject.PROCESS_STEP,
+        action=RevisionAction.STATUS,
+        actor=by,
+        obj=step,
+        changes=changes,
+        reason=reason,
+    )
+
+
+def _mark_in_progress(traveler: Traveler, *, by) -> None:
+    """The first work on a released traveler puts it in progress."""
+    if traveler.status == TravelerStatus.RELEASED:
+        _set_status(traveler, TravelerStatus.IN_PROGRESS, by=by)
+
+
 @transaction.atomic
 def start_labour(step: ProcessStep, *, by, now: dt.datetime | None = None) -> LaborLog:
     """Scan to start: open the operator's timer on a step (one timer per operator)."""
     _require_work(by, step)
-    step = _locked(ProcessStep, step.pk)
-    traveler = _locked(Traveler, step.traveler_id)
-    _require_workable(traveler)
+    step, traveler = _lock_for_work(step)
     if step.status in (StepStatus.DONE, StepStatus.SKIPPED):
-        raise ValidationError(
-            {
-                "step": _("Step %(seq)s is already %(status)s.")
-                % {"seq": step.sequence, "status": step.get_status_display().lower()}
-            }
-        )
+        raise _already_finished(step)
     _check_order(step)
     now = now or timezone.now()
     try:
@@ -619,23 +661,23 @@ def start_labour(step: ProcessStep, *, by, now: dt.datetime | None = None) -> La
         step.status = StepStatus.IN_PROGRESS
         step.started_at = now
         step.save(update_fields=["status", "started_at"])
-        record_revision(
+        _record_step_status(
             traveler,
-            subject=RevisionSubject.PROCESS_STEP,
-            action=RevisionAction.STATUS,
-            actor=by,
-            obj=step,
+            step,
+            by=by,
             changes={"status": [StepStatus.PENDING, StepStatus.IN_PROGRESS]},
         )
-    if traveler.status == TravelerStatus.RELEASED:
-        _set_status(traveler, TravelerStatus.IN_PROGRESS, by=by)
+    _mark_in_progress(traveler, by=by)
     return log
 
 
 def _close_log(log: LaborLog, *, quantity: int, notes: str, now) -> bool:
     """Stop a timer with a conditional UPDATE, so two stops never both succeed."""
-    minutes = Decimal(str(round((now - log.started_at).total_seconds() / 60, 2)))
-    fields = {"stopped_at": now, "minutes": minutes, "quantity": quantity}
+    fields = {
+        "stopped_at": now,
+        "minutes": _minutes(log.started_at, now),
+        "quantity": quantity,
+    }
     if notes:
         fields["notes"] = notes[:255]
     updated = LaborLog.objects.filter(pk=log.pk, stopped_at__isnull=True).update(
@@ -678,18 +720,11 @@ def complete_step(
 ) -> ProcessStep:
     """Finish a step with its good and bad quantities; stops the caller's timer."""
     _require_work(by, step)
-    step = _locked(ProcessStep, step.pk)
-    traveler = _locked(Traveler, step.traveler_id)
-    _require_workable(traveler)
+    step, traveler = _lock_for_work(step)
     if step.status == StepStatus.PENDING:
         _check_order(step)
     elif step.status != StepStatus.IN_PROGRESS:
-        raise ValidationError(
-            {
-                "step": _("Step %(seq)s is already %(status)s.")
-                % {"seq": step.sequence, "status": step.get_status_display().lower()}
-            }
-        )
+        raise _already_finished(step)
     errors = {}
     if quantity_passed < 0:
         errors["quantity_passed"] = _("Quantity cannot be negative.")
@@ -719,20 +754,17 @@ def complete_step(
     step.completed_at, step.completed_by = now, by
     step.started_at = step.started_at or now
     step.save()
-    record_revision(
+    _record_step_status(
         traveler,
-        subject=RevisionSubject.PROCESS_STEP,
-        action=RevisionAction.STATUS,
-        actor=by,
-        obj=step,
+        step,
+        by=by,
         changes={
             "status": [old, StepStatus.DONE],
             "quantity_passed": [0, quantity_passed],
             "quantity_failed": [0, quantity_failed],
         },
     )
-    if traveler.status == TravelerStatus.RELEASED:
-        _set_status(traveler, TravelerStatus.IN_PROGRESS, by=by)
+    _mark_in_progress(traveler, by=by)
     _complete_if_finished(traveler, by=by, now=now)
     return step
 
@@ -774,13 +806,8 @@ def sign_off_step(
     now = now or timezone.now()
     step.signed_off_by, step.signed_off_at = by, now
     step.save(update_fields=["signed_off_by", "signed_off_at"])
-    record_revision(
-        traveler,
-        subject=RevisionSubject.PROCESS_STEP,
-        action=RevisionAction.STATUS,
-        actor=by,
-        obj=step,
-        changes={"signed_off_by": [None, str(by)]},
+    _record_step_status(
+        traveler, step, by=by, changes={"signed_off_by": [None, str(by)]}
     )
     _complete_if_finished(traveler, by=by, now=now)
     return step
@@ -797,12 +824,10 @@ def skip_step(step: ProcessStep, *, by, reason: str) -> ProcessStep:
         raise ValidationError({"step": _("Only a pending step can be skipped.")})
     step.status, step.skip_reason = StepStatus.SKIPPED, reason[:255]
     step.save(update_fields=["status", "skip_reason"])
-    record_revision(
+    _record_step_status(
         step.traveler,
-        subject=RevisionSubject.PROCESS_STEP,
-        action=RevisionAction.STATUS,
-        actor=by,
-        obj=step,
+        step,
+        by=by,
         changes={"status": [StepStatus.PENDING, StepStatus.SKIPPED]},
         reason=reason,
     )
@@ -831,9 +856,7 @@ def edit_labor_log(log: LaborLog, *, by, reason: str, **fields) -> LaborLog:
             {"stopped_at": _("The stop time is before the start time.")}
         )
     if changes:
-        minutes = Decimal(
-            str(round((log.stopped_at - log.started_at).total_seconds() / 60, 2))
-        )
+        minutes = _minutes(log.started_at, log.stopped_at)
         if minutes != log.minutes:
             changes["minutes"] = [_plain(log.minutes), _plain(minutes)]
             log.minutes = minutes
@@ -874,10 +897,7 @@ def record_inspection(step: ProcessStep, *, by, result: str, **data) -> Inspecti
     """Record a QC inspection of a step; a failure puts the traveler on hold."""
     _require(by, "add_inspection")
     traveler = _locked(Traveler, step.traveler_id)
-    if (
-        traveler.status not in RELEASED_STATUSES
-        or traveler.status == TravelerStatus.COMPLETED
-    ):
+    if not _in_production(traveler):
         raise ValidationError({"step": _("The traveler is not in production.")})
     inspection = Inspection(
         traveler=traveler, step=step, inspector=by, result=result, **data
@@ -976,10 +996,7 @@ def request_change(
     _require(by, "add_changerequest")
     if not reason.strip():
         raise ValidationError({"reason": _("An engineering change needs a reason.")})
-    if (
-        traveler.status not in RELEASED_STATUSES
-        or traveler.status == TravelerStatus.COMPLETED
-    ):
+    if not _in_production(traveler):
         raise ValidationError(
             {
                 "traveler": _(
@@ -1002,13 +1019,25 @@ def request_change(
     return cr
 
 
+def _locked_pending(cr: ChangeRequest) -> ChangeRequest:
+    cr = _locked(ChangeRequest, cr.pk)
+    if cr.status != ChangeRequestStatus.PENDING:
+        raise ValidationError({"status": _("This change request is already decided.")})
+    return cr
+
+
+def _decide(cr: ChangeRequest, status: str, *, by, note: str) -> ChangeRequest:
+    cr.status = status
+    cr.decided_by, cr.decided_at, cr.decision_note = by, timezone.now(), note[:255]
+    cr.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    return cr
+
+
 @transaction.atomic
 def approve_change(cr: ChangeRequest, *, by, note: str = "") -> ChangeRequest:
     """An engineer approves a change request; it is applied and recorded at once."""
     _require(by, "approve_changerequest")
-    cr = _locked(ChangeRequest, cr.pk)
-    if cr.status != ChangeRequestStatus.PENDING:
-        raise ValidationError({"status": _("This change request is already decided.")})
+    cr = _locked_pending(cr)
     _validate_change(cr)
     obj, allowed = _target(cr)
     values = {name: _resolve(name, value) for name, value in cr.changes.items()}
@@ -1042,10 +1071,7 @@ def approve_change(cr: ChangeRequest, *, by, note: str = "") -> ChangeRequest:
                 reason=cr.reason,
                 change_request=cr,
             )
-    cr.status = ChangeRequestStatus.APPROVED
-    cr.decided_by, cr.decided_at, cr.decision_note = by, timezone.now(), note[:255]
-    cr.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    return cr
+    return _decide(cr, ChangeRequestStatus.APPROVED, by=by, note=note)
 
 
 @transaction.atomic
@@ -1054,10 +1080,4 @@ def reject_change(cr: ChangeRequest, *, by, note: str) -> ChangeRequest:
     _require(by, "approve_changerequest")
     if not note.strip():
         raise ValidationError({"note": _("Say why the change is rejected.")})
-    cr = _locked(ChangeRequest, cr.pk)
-    if cr.status != ChangeRequestStatus.PENDING:
-        raise ValidationError({"status": _("This change request is already decided.")})
-    cr.status = ChangeRequestStatus.REJECTED
-    cr.decided_by, cr.decided_at, cr.decision_note = by, timezone.now(), note[:255]
-    cr.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    return cr
+    return _decide(_locked_pending(cr), ChangeRequestStatus.REJECTED, by=by, note=note)
