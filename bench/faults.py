@@ -103,19 +103,23 @@ class PrivateCluster:
         return subprocess.run([*prefix, *argv], check=check, capture_output=True,
                               text=True, cwd=self.root)  # fmt: skip
 
-    def pg_ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l",
-                         str(self.logfile), "-w", "-t", "60", *args, check=check)  # fmt: skip
-
-    def start(self) -> "PrivateCluster":
-        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
-                  "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync")  # fmt: skip
+    def pg_ctl(self, action: str, *args: str, check: bool = True):
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 "
             f"-c unix_socket_directories={self.root} -c max_connections=100 "
             "-c shared_buffers=32MB"
         )
-        self.pg_ctl("-o", options, "start")
+        done = self._run(str(self.bin / "pg_ctl"), action, "-D", str(self.data), "-l",
+                         str(self.logfile), "-w", "-t", "60", "-o", options, *args,
+                         check=False)  # fmt: skip
+        if check and done.returncode:
+            raise RuntimeError(f"pg_ctl {action} failed: {done.stdout}{done.stderr}")
+        return done
+
+    def start(self) -> "PrivateCluster":
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
+                  "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync")  # fmt: skip
+        self.pg_ctl("start")
         return self
 
     def restart(self, down: float = 0.0) -> float:
@@ -123,16 +127,16 @@ class PrivateCluster:
         Returns how long the server was unavailable, as seen from here."""
         started = time.monotonic()
         if down:
-            self.pg_ctl("-m", "fast", "stop")
+            self.pg_ctl("stop", "-m", "fast")
             time.sleep(down)
-            self.pg_ctl("start")  # the options of the last start (postmaster.opts)
+            self.pg_ctl("start")
         else:
-            self.pg_ctl("-m", "fast", "restart")
+            self.pg_ctl("restart", "-m", "fast")
         return time.monotonic() - started
 
     def close(self) -> None:
         if (self.data / "postmaster.pid").exists():
-            self.pg_ctl("-m", "immediate", "stop", check=False)
+            self.pg_ctl("stop", "-m", "immediate", check=False)
         shutil.rmtree(self.root, ignore_errors=True)
 
 
