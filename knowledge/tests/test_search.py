@@ -1,6 +1,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from knowledge.choices import ArticleStatus
 from knowledge.models import Article
@@ -153,3 +154,122 @@ def test_reindex_articles_backfills_vectors(editor):
     assert _search("lemur") == []
     assert reindex_articles(Article.objects.all()) == 1
     assert _search("lemur") == [article]
+
+
+def _tiered_world(editor):
+    """Articles in every tier for "heron", with popularity that would put the
+    lower tiers first if it were ranked alone."""
+    made = {
+        "title_popular_low": ArticleFactory(title="Heron care", author=editor),
+        "title_twice": ArticleFactory(
+            title="Heron heron", summary="heron", author=editor
+        ),
+        "summary": ArticleFactory(title="Birds", summary="The heron", author=editor),
+        "partial": ArticleFactory(
+            title="Heron feeders", body="nothing else", author=editor
+        ),
+        "body_popular": ArticleFactory(title="Ponds", body="a heron", author=editor),
+        "body_quiet": ArticleFactory(title="Lakes", body="heron nest", author=editor),
+    }
+    views = {"body_popular": 900, "summary": 800, "body_quiet": 5}
+    for key, count in views.items():
+        Article.objects.filter(pk=made[key].pk).update(view_count=count)
+    return made
+
+
+@on_postgres
+def test_postgres_tiers_title_then_summary_then_body_by_popularity(editor):
+    made = _tiered_world(editor)
+    results = _search("heron")
+    assert results[0] == made["title_twice"]
+    assert set(results[:3]) == {
+        made["title_twice"],
+        made["title_popular_low"],
+        made["partial"],
+    }
+    assert results[3] == made["summary"]
+    assert results[4:] == [made["body_popular"], made["body_quiet"]]
+    assert [a.search_tier for a in results] == [1, 1, 1, 2, 3, 3]
+
+
+@on_postgres
+def test_postgres_partial_title_match_ranks_above_body_only(editor):
+    both_in_body = ArticleFactory(
+        title="Ponds", body="heron and egret together", author=editor
+    )
+    Article.objects.filter(pk=both_in_body.pk).update(view_count=999)
+    one_in_title = ArticleFactory(title="Egret", body="a heron passed", author=editor)
+    assert _search("heron egret") == [one_in_title, both_in_body]
+
+
+@on_postgres
+@pytest.mark.parametrize("size", [1, 2, 4])
+def test_postgres_pages_agree_with_the_whole_ordering(editor, size):
+    """Pages fetched tier by tier (UNION ALL, cut at the page's end) are exactly
+    the slices of the one-query ordering."""
+    _tiered_world(editor)
+    whole = _search("heron")  # unsliced: evaluated as one query
+    queryset = Article.objects.all().search("heron")
+    pages = []
+    for start in range(0, len(whole) + size, size):
+        pages += list(queryset[start : start + size])
+    assert pages == whole
+    assert [a.search_snippet for a in pages if "heron" in a.body_text]
+
+
+@on_postgres
+def test_postgres_page_is_two_statements_and_highlighted(editor):
+    _tiered_world(editor)
+    queryset = Article.objects.all().search("heron")  # runs the match check
+    with CaptureQueriesContext(connection) as queries:
+        page = list(queryset[:3])
+    assert len(queries) == 2
+    assert "UNION ALL" in queries[0]["sql"]
+    assert "ts_headline" not in queries[0]["sql"]
+    assert "ts_headline" in queries[1]["sql"]
+    assert all(hasattr(a, "search_snippet") for a in page)
+
+
+@on_postgres
+def test_postgres_search_count_is_capped(editor):
+    from knowledge.choices import ArticleStatus
+    from knowledge.search import SEARCH_COUNT_CAP
+
+    Article.objects.bulk_create(
+        Article(
+            title=f"Mass {n}",
+            slug=f"mass-{n}",
+            body_text="otter",
+            status=ArticleStatus.PUBLISHED,
+        )
+        for n in range(SEARCH_COUNT_CAP + 5)
+    )
+    reindex_articles(Article.objects.all())
+    assert Article.objects.all().search("otter").count() == SEARCH_COUNT_CAP
+    assert Article.objects.all().search("mass 7").count() == 1
+    assert Article.objects.filter(slug__startswith="mass-").count() == (
+        SEARCH_COUNT_CAP + 5
+    )
+
+
+def test_search_with_other_ordering_still_works(editor):
+    """An explicit ordering (e.g. the API's `ordering`) is honoured; the page is
+    then one ordinary query."""
+    b = ArticleFactory(title="Bee keeping", body="hive", author=editor)
+    a = ArticleFactory(title="Ant hive", body="colony", author=editor)
+    assert list(Article.objects.all().search("hive").order_by("title")[:5]) == [a, b]
+    assert set(Article.objects.all().search("hive").values_list("pk", flat=True)) == {
+        a.pk,
+        b.pk,
+    }
+
+
+def test_search_page_and_api_ordering(editor, admin_api):
+    b = ArticleFactory(title="Bee keeping", body="hive", author=editor)
+    a = ArticleFactory(title="Ant hive", body="colony", author=editor)
+    best = admin_api.get("/api/knowledge", {"q": "hive"}).json()
+    assert [r["id"] for r in best["results"]] == [a.pk, b.pk]
+    assert best["count"] == 2
+    by_title = admin_api.get("/api/knowledge", {"q": "hive", "ordering": "-title"})
+    assert [r["id"] for r in by_title.json()["results"]] == [b.pk, a.pk]
+    assert "<mark>hive</mark>" in best["results"][1]["snippet"]
