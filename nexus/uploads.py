@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -235,3 +236,18 @@ def _zip_holds(upload, part: str) -> bool:
     finally:
         upload.seek(0)
     return part in names and "[Content_Types].xml" in names
+
+
+def download_response(file, *, filename: str, content_type: str) -> FileResponse:
+    """A stored upload served back: always a download, never rendered inline or
+    sniffed, sandboxed if a browser opens it anyway, and not kept in shared caches."""
+    response = FileResponse(
+        file.open("rb"),
+        as_attachment=True,
+        filename=filename,
+        content_type=content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

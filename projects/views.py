@@ -5,10 +5,11 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from nexus.uploads import download_response
 
 from .api.filters import ProjectFilterSet, TaskFilterSet
 from .choices import TaskStatus
@@ -353,9 +354,8 @@ def thread_share_file(request, pk: int):
 def file_download(request, pk: int):
     """A shared file, only for those who see its thread; never shown inline."""
     shared = get_object_or_404(ThreadFile.objects.visible_to(request.user), pk=pk)
-    return FileResponse(
-        shared.file.open("rb"),
-        as_attachment=True,
+    return download_response(
+        shared.file,
         filename=shared.original_name,
         content_type=shared.content_type,
     )

@@ -1,4 +1,3 @@
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -7,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from nexus.permissions import ModelPermissions
+from nexus.uploads import download_response
 from tickets.choices import EventChannel
 
 from ..models import Message, Project, Task, TaskTimeEntry, Thread, ThreadFile
@@ -232,9 +232,8 @@ class ThreadViewSet(RefetchMixin, viewsets.ModelViewSet):
         """Download a shared file (always as an attachment, never inline)."""
         thread = self._thread()
         shared = get_object_or_404(thread.files.all(), pk=file_id)
-        return FileResponse(
-            shared.file.open("rb"),
-            as_attachment=True,
+        return download_response(
+            shared.file,
             filename=shared.original_name,
             content_type=shared.content_type,
         )
