@@ -102,6 +102,33 @@ def _payload(view, serializer_class, request):
     return payload.validated_data
 
 
+def _respond(view, serializer_class, instance, status_code=status.HTTP_200_OK):
+    """An action's answer: the row as `serializer_class` renders it."""
+    data = serializer_class(instance, context=view.get_serializer_context()).data
+    return Response(data, status=status_code)
+
+
+class RecordViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    # Rows that are listed, read and recorded (never deleted): POST goes through
+    # `record(subject, by=user, **fields)`, where `subject_field` names the subject.
+    # (A comment, not a docstring: drf-spectacular would describe every subclass
+    # with it.)
+    subject_field = "step"
+    record = None  # staticmethod(services.…)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = self.record(
+            data.pop(self.subject_field), by=self.request.user, **data
+        )
+
+
 # --- purchase orders ------------------------------------------------------------
 
 
@@ -217,10 +244,7 @@ class TravelerViewSet(
             .with_progress()
             .get(pk=traveler.pk)
         )
-        data = TravelerDetailSerializer(
-            fresh, context=self.get_serializer_context()
-        ).data
-        return Response(data, status=status_code)
+        return _respond(self, TravelerDetailSerializer, fresh, status_code)
 
     @extend_schema(responses={201: TravelerDetailSerializer})
     def create(self, request, *args, **kwargs):
@@ -393,9 +417,7 @@ class BOMItemViewSet(
         """Purchasing: required → ordered → received → issued."""
         data = _payload(self, SetBOMItemStatusSerializer, request)
         item = services.set_bom_item_status(self.get_object(), by=request.user, **data)
-        return Response(
-            BOMItemSerializer(item, context=self.get_serializer_context()).data
-        )
+        return _respond(self, BOMItemSerializer, item)
 
 
 class ProcessStepViewSet(viewsets.ReadOnlyModelViewSet):
@@ -412,19 +434,14 @@ class ProcessStepViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _step(self, step):
         step = ProcessStep.objects.for_api().get(pk=step.pk)
-        return Response(
-            ProcessStepSerializer(step, context=self.get_serializer_context()).data
-        )
+        return _respond(self, ProcessStepSerializer, step)
 
     @extend_schema(request=None, responses={201: LaborLogSerializer})
     @action(detail=True, methods=["post"], permission_classes=[CanViewModel])
     def start(self, request, pk=None):
         """Start the caller's labour timer on this step (scan to start)."""
         log = services.start_labour(self.get_object(), by=request.user)
-        return Response(
-            LaborLogSerializer(log, context=self.get_serializer_context()).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return _respond(self, LaborLogSerializer, log, status.HTTP_201_CREATED)
 
     @extend_schema(request=StopLabourSerializer, responses=LaborLogSerializer)
     @action(detail=True, methods=["post"], permission_classes=[CanViewModel])
@@ -432,9 +449,7 @@ class ProcessStepViewSet(viewsets.ReadOnlyModelViewSet):
         """Stop the caller's labour timer on this step (scan to stop)."""
         data = _payload(self, StopLabourSerializer, request)
         log = services.stop_labour(self.get_object(), by=request.user, **data)
-        return Response(
-            LaborLogSerializer(log, context=self.get_serializer_context()).data
-        )
+        return _respond(self, LaborLogSerializer, log)
 
     @extend_schema(request=CompleteStepSerializer, responses=ProcessStepSerializer)
     @action(detail=True, methods=["post"], permission_classes=[CanViewModel])
@@ -463,22 +478,13 @@ class ProcessStepViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class LaborLogViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class LaborLogViewSet(mixins.UpdateModelMixin, RecordViewSet):
     """Labour logs: POST starts a timer on a step; PATCH corrects a closed log."""
 
     queryset = LaborLog.objects.none()
     serializer_class = LaborLogSerializer
     filterset_class = LaborLogFilterSet
     ordering_fields = ["started_at", "stopped_at", "minutes"]
-
-    def get_queryset(self):
-        return LaborLog.objects.visible_to(self.request.user).for_api()
 
     def perform_create(self, serializer):
         serializer.instance = services.start_labour(
@@ -503,91 +509,47 @@ class LaborLogViewSet(
             )
         data = _payload(self, StopLabourSerializer, request)
         log = services.stop_labour(log.step, by=request.user, **data)
-        return Response(
-            LaborLogSerializer(log, context=self.get_serializer_context()).data
-        )
+        return _respond(self, LaborLogSerializer, log)
 
 
-class CoatingLogViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class CoatingLogViewSet(RecordViewSet):
     queryset = CoatingLog.objects.none()
     serializer_class = CoatingLogSerializer
     filterset_class = CoatingLogFilterSet
     search_fields = ["material_lot", "traveler__number"]
-
-    def get_queryset(self):
-        return CoatingLog.objects.visible_to(self.request.user).for_api()
-
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        serializer.instance = services.record_coating(
-            data.pop("step"), by=self.request.user, **data
-        )
+    record = staticmethod(services.record_coating)
 
 
-class InspectionViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class InspectionViewSet(RecordViewSet):
     queryset = Inspection.objects.none()
     serializer_class = InspectionSerializer
     filterset_class = InspectionFilterSet
     search_fields = ["defects", "traveler__number"]
-
-    def get_queryset(self):
-        return Inspection.objects.visible_to(self.request.user).for_api()
-
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        serializer.instance = services.record_inspection(
-            data.pop("step"), by=self.request.user, **data
-        )
+    record = staticmethod(services.record_inspection)
 
 
-class ChangeRequestViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class ChangeRequestViewSet(RecordViewSet):
     """Engineering changes to released travelers; an engineer approves or rejects."""
 
     queryset = ChangeRequest.objects.none()
     serializer_class = ChangeRequestSerializer
     filterset_class = ChangeRequestFilterSet
-
-    def get_queryset(self):
-        return ChangeRequest.objects.visible_to(self.request.user).for_api()
-
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        serializer.instance = services.request_change(
-            data.pop("traveler"), by=self.request.user, **data
-        )
+    subject_field = "traveler"
+    record = staticmethod(services.request_change)
 
     @extend_schema(request=DecideChangeSerializer, responses=ChangeRequestSerializer)
     @action(detail=True, methods=["post"], permission_classes=[CanViewModel])
     def approve(self, request, pk=None):
         data = _payload(self, DecideChangeSerializer, request)
         cr = services.approve_change(self.get_object(), by=request.user, **data)
-        return Response(
-            ChangeRequestSerializer(cr, context=self.get_serializer_context()).data
-        )
+        return _respond(self, ChangeRequestSerializer, cr)
 
     @extend_schema(request=DecideChangeSerializer, responses=ChangeRequestSerializer)
     @action(detail=True, methods=["post"], permission_classes=[CanViewModel])
     def reject(self, request, pk=None):
         data = _payload(self, DecideChangeSerializer, request)
         cr = services.reject_change(self.get_object(), by=request.user, **data)
-        return Response(
-            ChangeRequestSerializer(cr, context=self.get_serializer_context()).data
-        )
+        return _respond(self, ChangeRequestSerializer, cr)
 
 
 class RevisionHistoryViewSet(viewsets.ReadOnlyModelViewSet):
