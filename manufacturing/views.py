@@ -264,39 +264,56 @@ def station_scan(request):
     return _panel(request, traveler)
 
 
+# The shop-floor actions: name → (form for the posted fields or None, service,
+# the notice from the step and what the service returned). A form's errors come
+# back under the action's name.
+STEP_ACTIONS = {
+    "start": (
+        None,
+        services.start_labour,
+        lambda step, log: _("Timer started on step %(seq)s.") % {"seq": step.sequence},
+    ),
+    "stop": (
+        StopLabourForm,
+        services.stop_labour,
+        lambda step, log: (
+            _("Timer stopped: %(minutes)s min.") % {"minutes": log.minutes}
+        ),
+    ),
+    "complete": (
+        CompleteStepForm,
+        services.complete_step,
+        lambda step, done: _("Step %(seq)s done.") % {"seq": step.sequence},
+    ),
+    "sign-off": (
+        None,
+        services.sign_off_step,
+        lambda step, done: _("Step %(seq)s signed off.") % {"seq": step.sequence},
+    ),
+    "coating": (
+        CoatingLogForm,
+        services.record_coating,
+        lambda step, log: _("Coating data recorded."),
+    ),
+    "inspection": (
+        InspectionForm,
+        services.record_inspection,
+        lambda step, inspection: _("Inspection recorded."),
+    ),
+}
+
+
 def _run_step_action(request, step, name):
-    user = request.user
-    if name == "start":
-        services.start_labour(step, by=user)
-        return _("Timer started on step %(seq)s.") % {"seq": step.sequence}, {}
-    if name == "stop":
-        form = StopLabourForm(request.POST)
+    if name not in STEP_ACTIONS:
+        raise Http404
+    form_class, service, notice = STEP_ACTIONS[name]
+    fields = {}
+    if form_class is not None:
+        form = form_class(request.POST)
         if not form.is_valid():
-            return None, {"stop": form}
-        log = services.stop_labour(step, by=user, **form.cleaned_data)
-        return _("Timer stopped: %(minutes)s min.") % {"minutes": log.minutes}, {}
-    if name == "complete":
-        form = CompleteStepForm(request.POST)
-        if not form.is_valid():
-            return None, {"complete": form}
-        services.complete_step(step, by=user, **form.cleaned_data)
-        return _("Step %(seq)s done.") % {"seq": step.sequence}, {}
-    if name == "sign-off":
-        services.sign_off_step(step, by=user)
-        return _("Step %(seq)s signed off.") % {"seq": step.sequence}, {}
-    if name == "coating":
-        form = CoatingLogForm(request.POST)
-        if not form.is_valid():
-            return None, {"coating": form}
-        services.record_coating(step, by=user, **form.cleaned_data)
-        return _("Coating data recorded."), {}
-    if name == "inspection":
-        form = InspectionForm(request.POST)
-        if not form.is_valid():
-            return None, {"inspection": form}
-        services.record_inspection(step, by=user, **form.cleaned_data)
-        return _("Inspection recorded."), {}
-    raise Http404
+            return None, {name: form}
+        fields = form.cleaned_data
+    return notice(step, service(step, by=request.user, **fields)), {}
 
 
 @_perm("view_processstep")

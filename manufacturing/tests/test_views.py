@@ -87,6 +87,18 @@ def test_station_errors_are_shown_not_500(op_client, release):
     assert "exceed the traveler quantity" in too_many.content.decode()
 
 
+def test_station_unknown_action_is_404_and_changes_nothing(op_client, release):
+    traveler = release("pcb")
+    step = traveler.steps.get(sequence=10)
+    for name in ("explode", "labour", "start-all"):
+        response = op_client.post(
+            f"/manufacturing/station/steps/{step.pk}/{name}/", **HX
+        )
+        assert response.status_code == 404
+    step.refresh_from_db()
+    assert step.status == "pending" and not step.labor_logs.exists()
+
+
 def test_station_without_htmx_redirects_with_message(op_client, release):
     traveler = release("pcb")
     step = traveler.steps.get(sequence=10)
