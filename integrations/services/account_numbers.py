@@ -126,29 +126,26 @@ def assign_account_numbers(
                 (check.get("custom_fields") or {}).get("account_number")
             )
             if stored != number:
-                recorder.error(
+                recorder.fail(
                     _("%(name)s: Freshservice shows %(got)s after writing %(n)s")
                     % {"name": name, "got": stored, "n": number},
                     upstream_id=dept_id,
                 )
-                recorder.count("failed")
                 continue
         except FATAL_UPSTREAM_ERRORS:
             raise
         except UpstreamValidationError as exc:
-            recorder.error(
+            recorder.fail(
                 _("%(name)s: Freshservice refused the update: %(error)s")
                 % {"name": name, "error": exc},
                 upstream_id=dept_id,
             )
-            recorder.count("failed")
             continue
         except UpstreamError as exc:
-            recorder.error(
+            recorder.fail(
                 _("%(name)s: %(error)s") % {"name": name, "error": exc},
                 upstream_id=dept_id,
             )
-            recorder.count("failed")
             continue
         finally:
             recorder.advance()
@@ -237,10 +234,9 @@ def push_account_numbers_to_datto(
             raise
         except UpstreamError as exc:
             # Unlike the original, an error never counts as "already set".
-            recorder.error(
+            recorder.fail(
                 _("Site %(site)s: %(error)s") % {"site": name, "error": exc},
                 upstream_id=uid,
             )
-            recorder.count("failed")
         finally:
             recorder.advance()

@@ -318,13 +318,12 @@ def sync_datto(
         if isinstance(error, FATAL_UPSTREAM_ERRORS):
             raise error
         if isinstance(error, UpstreamError):
-            recorder.error(
+            recorder.fail(
                 _("Site %(site)s: could not read its variables: %(error)s")
                 % {"site": site.get("name"), "error": error},
                 upstream_id=uid,
             )
             failed_sites.add(uid)
-            recorder.count("failed")
             recorder.advance()
             continue
         if error is not None:
@@ -391,14 +390,13 @@ def sync_datto(
                 settle(current)
             current = site["company_id"]
         if isinstance(error, UpstreamError):
-            recorder.error(
+            recorder.fail(
                 _("Site %(site)s: device list failed part-way: %(error)s")
                 % {"site": site.get("name"), "error": error},
                 upstream_id=site["uid"],
             )
             failed_sites.add(site["uid"])
             incomplete.add(site["company_id"])
-            recorder.count("failed")
         elif error is not None:
             raise error
         else:

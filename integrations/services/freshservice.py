@@ -80,7 +80,7 @@ def upsert_company_from_department(
             None,
             fields["freshservice_id"],
         ):
-            recorder.error(
+            recorder.fail(
                 _(
                     "Account number %(n)s of %(dept)s already belongs to department %(other)s."
                 )
@@ -91,7 +91,6 @@ def upsert_company_from_department(
                 },
                 upstream_id=dept_id,
             )
-            recorder.count("failed")
             return None
     plan_name = (dept.get("custom_fields") or {}).get("plan_selected")
     if company is None:
@@ -108,12 +107,11 @@ def upsert_company_from_department(
         try:
             company.full_clean(validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
-            recorder.error(
+            recorder.fail(
                 _("%(dept)s: %(error)s")
                 % {"dept": fields["name"], "error": _message(exc)},
                 upstream_id=dept_id,
             )
-            recorder.count("failed")
             return None
         recorder.count("created")
         if dry_run:
@@ -131,12 +129,11 @@ def upsert_company_from_department(
             .exclude(pk=company.pk)
             .exists()
         ):
-            recorder.error(
+            recorder.fail(
                 _("%(dept)s: account number %(n)s is already used by another company.")
                 % {"dept": fields["name"], "n": number},
                 upstream_id=dept_id,
             )
-            recorder.count("failed")
             return company.pk
         fields["account_number"] = number
     plan = plans.get(plan_name)
@@ -155,11 +152,10 @@ def upsert_company_from_department(
     try:
         company.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        recorder.error(
+        recorder.fail(
             _("%(dept)s: %(error)s") % {"dept": fields["name"], "error": _message(exc)},
             upstream_id=dept_id,
         )
-        recorder.count("failed")
         return company.pk
     recorder.count("updated")
     if not dry_run:
@@ -247,12 +243,11 @@ def upsert_contacts(
         if email in claimed or (
             holder is not None and (contact is None or holder.pk != contact.pk)
         ):
-            recorder.error(
+            recorder.fail(
                 _("E-mail %(email)s of requester %(id)s is already used by another "
                   "contact.") % {"email": email, "id": fs_id},
                 upstream_id=fs_id,
             )  # fmt: skip
-            recorder.count("failed")
             continue
         claimed.add(email)
         companies = set()
@@ -337,8 +332,7 @@ def sync_freshservice(recorder, client: FreshserviceClient, *, dry_run: bool = F
                             dept, recorder, dry_run=dry_run, plans=plans
                         )
                 except IntegrityError as exc:
-                    recorder.error(str(exc), upstream_id=dept.get("id"))
-                    recorder.count("failed")
+                    recorder.fail(str(exc), upstream_id=dept.get("id"))
                     company_id = None
                 dept_companies[int(dept["id"])] = company_id
                 recorder.advance()

@@ -101,6 +101,11 @@ class RunRecorder:
         self._problem(self.errors, message, upstream_id)
         self.log(f"ERROR {message}" + (f" [{upstream_id}]" if upstream_id else ""))
 
+    def fail(self, message: str, *, upstream_id=None) -> None:
+        """One item could not be synced: keep the error and count the item failed."""
+        self.error(message, upstream_id=upstream_id)
+        self.count("failed")
+
     def add_total(self, n: int) -> None:
         self.total += n
         self.flush()
@@ -162,6 +167,9 @@ class ProblemCollector:
 
     def error(self, message: str, *, upstream_id=None) -> None:
         self.errors.append(str(message))
+
+    def fail(self, message: str, *, upstream_id=None) -> None:
+        self.error(message, upstream_id=upstream_id)
 
 
 # -- lifecycle -----------------------------------------------------------------------------
