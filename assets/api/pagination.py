@@ -38,6 +38,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from nexus.pagination import LimitOffsetPagination
 
 from ..listcache import VERSION_KEY, asset_list_version
+from . import sqljson
 
 CACHE_TTL = 300
 ANCHOR_EVERY = 200
@@ -56,7 +57,11 @@ class KeysetOffsetPagination(LimitOffsetPagination):
         if self.limit is None:
             return None
         self.cursor_key = None
+        # Set by the view: pages are then rows of (*sort key, JSON document text)
+        # rendered by PostgreSQL (assets.api.sqljson), not instances.
+        self.sql_documents = getattr(view, "sql_documents_serializer", None)
         ordering = self._ordering(queryset)
+        self.ordering = ordering
         queryset = queryset.order_by(*self._order_by(ordering))
         self.keyset = ordering if self._keyset_possible(queryset, ordering) else None
         ids = self._ids_query(queryset, ordering)
@@ -74,6 +79,8 @@ class KeysetOffsetPagination(LimitOffsetPagination):
         if self.count == 0 or self.offset > self.count:
             return []
         if self.offset < DIRECT_OFFSET_LIMIT:
+            if self.sql_documents:
+                return self._documents(ids[self.offset : self.offset + self.limit])
             page = list(queryset[self.offset : self.offset + self.limit])
             self._remember_last(page, ordering)
             return page
@@ -227,6 +234,8 @@ class KeysetOffsetPagination(LimitOffsetPagination):
     def _deep_page(self, queryset, ids, ordering, state) -> list:
         offset, limit = self.offset, self.limit
         if self.keyset is None:
+            if self.sql_documents:
+                return self._documents(ids[offset : offset + limit])
             page_ids = [row[-1] for row in ids[offset : offset + limit]]
             return self._fetch(queryset, page_ids, ordering)
         anchors = state.setdefault("anchors", {})
@@ -236,6 +245,8 @@ class KeysetOffsetPagination(LimitOffsetPagination):
             # The usual case: one query that skips fewer than ANCHOR_EVERY rows.
             skip = offset - first
             condition = _keyset_q(self.keyset, anchors[bucket], inclusive=True)
+            if self.sql_documents:
+                return self._documents(ids.filter(condition)[skip : skip + limit])
             page = list(queryset.filter(condition)[skip : skip + limit])
             self._remember_last(page, ordering)
             return page
@@ -251,6 +262,8 @@ class KeysetOffsetPagination(LimitOffsetPagination):
             anchors[bucket] = tuple(rows[0])
             self._save_state(state)
         rows = rows[offset - first :]
+        if self.sql_documents:
+            return self._documents(ids.filter(pk__in=[row[-1] for row in rows]))
         self._remember_last_row(rows)
         return self._fetch(queryset, [row[-1] for row in rows], ordering)
 
@@ -260,9 +273,18 @@ class KeysetOffsetPagination(LimitOffsetPagination):
                 {self.cursor_query_param: _("Cursors need the default ordering.")}
             )
         key = _decode_cursor(raw_cursor, queryset.model, ordering)
-        rows = list(ids.filter(_keyset_q(ordering, key, inclusive=False))[: self.limit])
+        after = ids.filter(_keyset_q(ordering, key, inclusive=False))[: self.limit]
+        if self.sql_documents:
+            return self._documents(after)
+        rows = list(after)
         self._remember_last_row(rows)
         return self._fetch(queryset, [row[-1] for row in rows], ordering)
+
+    def _documents(self, ids) -> list[tuple]:
+        """The page's rows as (*sort key, JSON text), in one statement."""
+        rows = sqljson.documents(self.sql_documents, ids, self.ordering, self.request)
+        self._remember_last_row([row[:-1] for row in rows])
+        return rows
 
     def _fetch(self, queryset, page_ids, ordering) -> list:
         if not page_ids:

@@ -91,6 +91,7 @@ def _decimal_converter(field):
     def convert(value, _tz):
         return f"{quantize(value):f}"
 
+    convert.decimal_places = field.decimal_places  # for assets.api.sqljson
     return convert
 
 

@@ -58,6 +58,8 @@ class AssetSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """A hardware asset; `company_account_number` is the seed's way to name the
     company on reads and writes, `company` is the same company nested."""
 
+    # str(asset) is its name, else its hostname (assets.api.sqljson renders it).
+    sql_str_columns = ("name", "hostname")
     url = DetailUrlField(view_name="api:asset-detail")
     display = serializers.CharField(source="__str__", read_only=True)
     company = CompanyRefSerializer(read_only=True)

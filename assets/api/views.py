@@ -1,16 +1,23 @@
 """Inventory API: assets, software, licences and seat assignments (STYLE R10)."""
 
+import orjson
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
+
+from nexus.renderers import renders_fragments
 
 from ..models import Asset, Licence, LicenceAssignment, Software
 from ..services import assign_licence_seat
+from . import sqljson
 from .filters import (
     AssetFilterSet,
     LicenceAssignmentFilterSet,
@@ -55,6 +62,45 @@ class AssetViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return Asset.objects.visible_to(self.request.user).for_api()
+
+    # -- reads rendered by PostgreSQL (assets.api.sqljson) ---------------------------
+
+    def _sql_documents(self):
+        """The serializer whose JSON PostgreSQL can render for this request, or
+        None: only for JSON responses (not the browsable API), on PostgreSQL, and
+        when no permission class checks objects one by one."""
+        if not renders_fragments(self.request):
+            return None
+        if any(
+            type(permission).has_object_permission
+            is not BasePermission.has_object_permission
+            for permission in self.get_permissions()
+        ):
+            return None
+        serializer_class = self.get_serializer_class()
+        return serializer_class if sqljson.available(serializer_class) else None
+
+    def list(self, request, *args, **kwargs):
+        self.sql_documents_serializer = self._sql_documents()
+        if self.sql_documents_serializer is None:
+            return super().list(request, *args, **kwargs)
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(sqljson.fragment(rows))
+
+    def retrieve(self, request, *args, **kwargs):
+        serializer_class = self._sql_documents()
+        if serializer_class is None:
+            return super().retrieve(request, *args, **kwargs)
+        lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        queryset = self.filter_queryset(self.get_queryset())
+        try:
+            ids = queryset.filter(**{self.lookup_field: lookup}).values_list("pk")
+        except (TypeError, ValueError, DjangoValidationError):
+            raise Http404 from None  # as get_object_or_404 answers a malformed id
+        rows = sqljson.documents(serializer_class, ids, [("pk", False)], request)
+        if not rows:
+            raise Http404
+        return Response(orjson.Fragment(rows[0][-1].encode()))
 
     def filter_queryset(self, queryset):
         # Query-string filters choose the rows of a list; building the FilterSet
