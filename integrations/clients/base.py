@@ -215,6 +215,25 @@ class BaseClient:
         delay = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
         return delay + random.uniform(0, delay * 0.1)
 
+    def retry_transient(
+        self,
+        attempt: int,
+        failure: str,
+        reason: str,
+        *,
+        url: str,
+        status=None,
+        cause: BaseException | None = None,
+    ) -> None:
+        """Back off before retry number `attempt` of a transient failure, or give
+        up with UpstreamUnavailable once the retries are spent."""
+        if attempt > self.max_retries:
+            raise UpstreamUnavailable(
+                f"{self.service}: {failure}", status=status, url=url
+            ) from cause
+        self.stats.retries += 1
+        self.wait(self.backoff(attempt), reason)
+
     def check_origin(self, url: str) -> None:
         if origin_of(url) != self.origin:
             raise ForeignOriginError(
@@ -272,12 +291,13 @@ class BaseClient:
                 self.stats.requests += 1
                 self.stats.http_seconds += time.perf_counter() - started
                 transient += 1
-                if transient > self.max_retries:
-                    raise UpstreamUnavailable(
-                        f"{self.service}: {what} failed: {type(exc).__name__}", url=url
-                    ) from exc
-                self.stats.retries += 1
-                self.wait(self.backoff(transient), f"{type(exc).__name__} on {what}")
+                self.retry_transient(
+                    transient,
+                    f"{what} failed: {type(exc).__name__}",
+                    f"{type(exc).__name__} on {what}",
+                    url=url,
+                    cause=exc,
+                )
                 continue
             self.stats.requests += 1
             self.stats.http_seconds += time.perf_counter() - started
@@ -317,14 +337,13 @@ class BaseClient:
                     continue
             if status == 409 or status >= 500:
                 transient += 1
-                if transient > self.max_retries:
-                    raise UpstreamUnavailable(
-                        f"{self.service}: {what} failed with HTTP {status}",
-                        status=status,
-                        url=url,
-                    )
-                self.stats.retries += 1
-                self.wait(self.backoff(transient), f"HTTP {status} on {what}")
+                self.retry_transient(
+                    transient,
+                    f"{what} failed with HTTP {status}",
+                    f"HTTP {status} on {what}",
+                    url=url,
+                    status=status,
+                )
                 continue
             if 200 <= status < 300:
                 if not expect_json or status == 204 or not body:
@@ -333,14 +352,13 @@ class BaseClient:
                     return response, response.json()
                 except ValueError:
                     transient += 1
-                    if transient > self.max_retries:
-                        raise UpstreamUnavailable(
-                            f"{self.service}: {what} returned an unreadable body",
-                            status=status,
-                            url=url,
-                        ) from None
-                    self.stats.retries += 1
-                    self.wait(self.backoff(transient), f"bad body on {what}")
+                    self.retry_transient(
+                        transient,
+                        f"{what} returned an unreadable body",
+                        f"bad body on {what}",
+                        url=url,
+                        status=status,
+                    )
                     continue
             message, errors = self.error_message(response)
             text = f"{self.service}: {what}: {message}"
