@@ -416,6 +416,11 @@ def scenario_pg_restart(stack: Stack) -> tuple[bool, str]:
     )
     from integrations.models import Connection, SyncJob, SyncRun
     from integrations.sandbox import build_world
+    from integrations.sandbox.__main__ import (
+        DEMO_DATTO_KEY,
+        DEMO_DATTO_SECRET,
+        DEMO_FRESHSERVICE_KEY,
+    )
     from integrations.services import request_run
 
     if stack.cluster is None:
@@ -433,12 +438,6 @@ def scenario_pg_restart(stack: Stack) -> tuple[bool, str]:
                                if line.startswith("{")), None), 30, what="sandbox")
     )  # fmt: skip
     world = build_world(**shape)  # the same seed: the devices the sandbox serves
-    from integrations.sandbox.__main__ import (
-        DEMO_DATTO_KEY,
-        DEMO_DATTO_SECRET,
-        DEMO_FRESHSERVICE_KEY,
-    )
-
     Connection.objects.filter(kind=ConnectionKind.DATTO).update(
         base_url=urls["datto"], api_key=DEMO_DATTO_KEY,
         api_secret=DEMO_DATTO_SECRET, rate_limit_per_minute=0,
@@ -489,6 +488,7 @@ def scenario_pg_restart(stack: Stack) -> tuple[bool, str]:
             )
         active = SyncRun.objects.filter(job=job, status__in=ACTIVE_STATUSES).count()
         after_cut = device_counts()
+        kept = synced()  # what was committed before the restart is still there
         error = next((e["message"] for e in reversed(run.errors)), "")
         retries = stack.log("worker").count("database unavailable")
 
@@ -508,6 +508,7 @@ def scenario_pg_restart(stack: Stack) -> tuple[bool, str]:
             and run.status in (SyncStatus.FAILED, SyncStatus.SUCCEEDED)
             and (run.status == SyncStatus.SUCCEEDED or "database" in error)
             and active == 0
+            and kept >= before_restart
             and after_cut["duplicated_uids"] == 0
             and second.status == SyncStatus.SUCCEEDED
             and set(present) == expected
@@ -519,8 +520,9 @@ def scenario_pg_restart(stack: Stack) -> tuple[bool, str]:
         return ok, (
             f"restarted ({how}, {outage:.1f}s unavailable) at {at} with "
             f"{before_restart} devices committed; run {run.pk} → {run.status}"
-            f" ({error[:160]!r}); worker retried its write {retries}×; "
-            f"active runs left {active}; duplicated uids {after_cut['duplicated_uids']}"
+            f" ({error[:200]!r}); worker retried its write {retries}×; "
+            f"active runs left {active}; devices kept {kept}; duplicated uids "
+            f"{after_cut['duplicated_uids']}"
             f"; next run {second.status} (created {second.created_count}, updated "
             f"{second.updated_count}, unchanged {second.unchanged_count}); devices "
             f"{len(present)}/{len(expected)} expected from {len(linked)} linked "
