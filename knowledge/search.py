@@ -178,20 +178,26 @@ def _postgres_search(queryset, text: str, mode: str):
 VECTOR_FIELDS = ("search_vector", "search_head", "search_title")
 
 
-def _tiered_ids(queryset, tiers: SearchTiers) -> list[int]:
-    """The page's ids as UNION ALL of the three tiers, each ordered and cut at
-    the page's end. PostgreSQL runs the branches of a plain Append one after the
-    other and stops when the page is full, so a common word is ranked only among
-    its title hits (tier 1), and tier 3 is read in popularity order."""
+def _tiered_hits(queryset, tiers: SearchTiers) -> list[tuple[int, int, float]]:
+    """(id, tier, rank) of the page's rows, asking tier after tier and stopping
+    when the page is full: a common word is ranked only among the articles with
+    it in the title (tier 1), and tier 3 is read in popularity order."""
     low, high = queryset.query.low_mark, queryset.query.high_mark
     base = queryset._chain()
     base.query.clear_limits()
-    base = base.values_list("pk", flat=True)
     in_title, in_head = tiers.in_title(), tiers.in_head()
-    first = base.filter(in_title).order_by(*TIER_ORDERING)[:high]
-    second = base.filter(in_head).exclude(in_title).order_by(*TIER_ORDERING)[:high]
-    third = base.exclude(in_head).exclude(in_title).order_by("-view_count", "-pk")
-    return list(first.union(second, third[:high], all=True)[low:high])
+    tier_querysets = (
+        lambda: base.filter(in_title).order_by(*TIER_ORDERING),
+        lambda: base.filter(in_head).exclude(in_title).order_by(*TIER_ORDERING),
+        lambda: base.exclude(in_head).exclude(in_title).order_by("-view_count", "-pk"),
+    )
+    hits: list[tuple[int, int, float]] = []
+    for tier, make in enumerate(tier_querysets, start=1):
+        rows = make().values_list("pk", "search_rank")[: high - len(hits)]
+        hits += [(pk, tier, rank) for pk, rank in rows]
+        if len(hits) >= high:
+            break
+    return hits[low:high]
 
 
 def fetch_search_page(queryset) -> list:
@@ -205,27 +211,34 @@ def fetch_search_page(queryset) -> list:
     if plain._iterable_class is not ModelIterable:
         return list(plain)
     query = plain.query
-    if (
+    if not (
         query.high_mark is not None
         and tuple(query.order_by) == SEARCH_ORDERING
+        and set(query.annotations) == {"search_rank", "search_tier"}
         and not query.combinator
         and not query.distinct
         and not query.select_for_update
     ):
-        ids = _tiered_ids(plain, tiers)
-        if not ids:
-            return []
-        unsliced = plain._chain()
-        unsliced.query.clear_limits()
-        by_id = {
-            row.pk: row
-            for row in unsliced.filter(pk__in=ids)
-            .annotate(search_snippet=_headline(tiers.query))
-            .order_by()
-        }
-        return [by_id[pk] for pk in ids if pk in by_id]
-    rows = list(plain.annotate(search_snippet=_headline(tiers.query)))
-    return rows
+        return list(plain.annotate(search_snippet=_headline(tiers.query)))
+    hits = _tiered_hits(plain, tiers)
+    if not hits:
+        return []
+    # The rows by id, without the search and scope filters the ids already
+    # passed; same columns and joins as asked for.
+    rows = plain.model._base_manager.filter(pk__in=[pk for pk, _, _ in hits])
+    rows.query.select_related = query.select_related
+    rows.query.deferred_loading = query.deferred_loading
+    by_id = {
+        row.pk: row
+        for row in rows.annotate(search_snippet=_headline(tiers.query)).order_by()
+    }
+    page = []
+    for pk, tier, rank in hits:
+        row = by_id.get(pk)
+        if row is not None:
+            row.search_tier, row.search_rank = tier, rank
+            page.append(row)
+    return page
 
 
 def _headline(query: SearchQuery) -> SearchHeadline:

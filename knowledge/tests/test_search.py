@@ -218,16 +218,20 @@ def test_postgres_pages_agree_with_the_whole_ordering(editor, size):
 
 
 @on_postgres
-def test_postgres_page_is_two_statements_and_highlighted(editor):
+def test_postgres_page_stops_at_the_tier_that_fills_it(editor):
     _tiered_world(editor)
     queryset = Article.objects.all().search("heron")  # runs the match check
     with CaptureQueriesContext(connection) as queries:
-        page = list(queryset[:3])
+        page = list(queryset[:3])  # three title hits: tier 1 alone fills it
     assert len(queries) == 2
-    assert "UNION ALL" in queries[0]["sql"]
     assert "ts_headline" not in queries[0]["sql"]
-    assert "ts_headline" in queries[1]["sql"]
-    assert all(hasattr(a, "search_snippet") for a in page)
+    assert "LIMIT 3" in queries[0]["sql"]
+    assert "ts_headline" in queries[1]["sql"]  # only for the page's rows
+    assert [a.search_tier for a in page] == [1, 1, 1]
+    with CaptureQueriesContext(connection) as queries:
+        page = list(queryset[2:5])  # tiers 1, 2 and 3
+    assert len(queries) == 4
+    assert [a.search_tier for a in page] == [1, 2, 3]
 
 
 @on_postgres
