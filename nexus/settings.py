@@ -84,18 +84,21 @@ INSTALLED_APPS = [
     "integrations",
 ]
 
+# nexus.middleware's are the Django/third-party ones of the same name, skipped for
+# API requests that carry an API key or bearer token (they need no session,
+# CSRF, messages or htmx); every other request runs them.
 MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "nexus.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "nexus.middleware.CsrfViewMiddleware",
+    "nexus.middleware.AuthenticationMiddleware",
+    "nexus.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "nexus.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
