@@ -1,13 +1,16 @@
 """Benchmark the asset API lists (issue 3's targets) on PostgreSQL + gunicorn.
 
     .venv/bin/python bench/api_lists.py [--duration 20] [--keep] [--reuse]
+                                        [--worker-class sync|gthread]
 
 What it does:
 1. creates a PostgreSQL database of its own (`nexus_bench`, dropped at the end
    unless --keep), migrates it and seeds 10,000 companies, 50,000 contacts (each
    linked to one company) and 100,000 assets with bulk inserts, then VACUUM ANALYZE;
 2. creates a Technician with an API key (a real role: permissions are checked);
-3. starts gunicorn with 2 sync workers on a free loopback port, DJANGO_DEBUG=0;
+3. starts gunicorn with 2 sync workers on a free loopback port, DJANGO_DEBUG=0,
+   with the production flags of docs/operations.md (access log to a file,
+   --max-requests recycling, timeouts);
 4. drives each scenario with wrk (2 threads, 16 connections, loopback) after a 2 s
    warm-up — or, without wrk, with an equivalent Python load generator (16
    keep-alive connections on threads) — and prints requests/s and p50/p99.
@@ -44,11 +47,21 @@ def parse_args():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--worker-class",
+        default="sync",
+        help="gunicorn worker class (issue 3's targets: sync; production: gthread)",
+    )
+    parser.add_argument("--threads-per-worker", type=int, default=8)
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument(
-        "--reuse", action="store_true", help="reuse a kept, seeded database"
+        "--reuse",
+        action="store_true",
+        help="reuse a kept, seeded database (and keep it)",
     )
-    return parser.parse_args()
+    args = parser.parse_args()
+    args.keep = args.keep or args.reuse
+    return args
 
 
 def free_port() -> int:
@@ -415,24 +428,38 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
-    proc = subprocess.Popen(
-        [
-            gunicorn or "gunicorn",
-            "nexus.wsgi:application",
-            "--workers",
-            str(args.workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--worker-class",
-            "sync",
-            "--keep-alive",
-            "5",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    # The production flags of docs/operations.md (timeouts, worker recycling, an
+    # access log written to a file, proxy addresses), with the worker count and
+    # class of issue 3's targets (2 sync workers) unless told otherwise.
+    command = [
+        gunicorn or "gunicorn",
+        "nexus.wsgi:application",
+        "--workers",
+        str(args.workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--worker-class",
+        args.worker_class,
+        "--timeout",
+        "120",
+        "--graceful-timeout",
+        "30",
+        "--max-requests",
+        "2000",
+        "--max-requests-jitter",
+        "200",
+        "--access-logfile",
+        str(Path(var_dir) / "access.log"),
+        "--forwarded-allow-ips",
+        "127.0.0.1",
+        "--keep-alive",
+        "5",
+        "--log-level",
+        "warning",
+    ]
+    if args.worker_class == "gthread":
+        command += ["--threads", str(args.threads_per_worker)]
+    proc = subprocess.Popen(command, env=env, cwd=ROOT)
     use_wrk = shutil.which("wrk") is not None
     runner = run_wrk if use_wrk else run_python
     try:
@@ -454,7 +481,7 @@ def main() -> None:
         tool = "wrk" if use_wrk else "python load generator"
         print(
             f"\n{ASSETS:,} assets, {COMPANIES:,} companies, {CONTACTS:,} contacts; "
-            f"gunicorn {args.workers} sync workers; {tool} {args.threads} threads, "
+            f"gunicorn {args.workers} {args.worker_class} workers; {tool} {args.threads} threads, "
             f"{args.connections} connections, {args.duration} s per scenario "
             f"(after a 2 s warm-up); cache: {'redis' if 'REDIS_URL' in env else 'file'}"
         )
