@@ -1,6 +1,11 @@
 """Article search: PostgreSQL full text (weighted, ranked, highlighted, with a
 trigram fallback for typos) and a simpler fallback with the same interface on
-other databases. The index is kept current per article on write."""
+other databases. The index is kept current per article on write.
+
+On PostgreSQL a page is fetched in tiers (title hits, title/summary hits, the
+rest by popularity), each from a GIN index and cut at the page's end, so the
+cost of a page does not grow with the number of matches; counts stop at
+SEARCH_COUNT_CAP, and only the page's rows get a highlighted snippet."""
 
 from dataclasses import dataclass
 
