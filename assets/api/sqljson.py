@@ -73,12 +73,10 @@ def _literal(name: str) -> str:
 
 
 def _datetime_sql(column: str) -> str:
-    utc = f"({column} AT TIME ZONE 'UTC')"
+    # Python's isoformat() leaves out a zero fraction; to_char always writes it.
     return (
-        f"CASE WHEN {column} IS NULL THEN NULL "
-        f"WHEN to_char({utc}, 'US') = '000000' "
-        f"""THEN to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') """
-        f"""ELSE to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END"""
+        f"""replace(to_char({column} AT TIME ZONE 'UTC', """
+        f"""'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), '.000000Z', 'Z')"""
     )
 
 
