@@ -5,6 +5,8 @@ from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
+from nexus.exports import SafeCSV, SafeXLSX
+
 from .forms import LicenceAssignmentAdminForm, LicenceSeatsFormSet
 from .models import Asset, Licence, LicenceAssignment, Software
 from .resources import AssetResource
@@ -45,7 +47,7 @@ class AssetLicenceInline(admin.TabularInline):
 class AssetAdmin(ScopedAdminMixin, ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
     resource_classes = [AssetResource]
     import_formats = [base_formats.CSV]
-    export_formats = [base_formats.CSV, base_formats.XLSX]
+    export_formats = [SafeCSV, SafeXLSX]  # formula-safe (nexus.exports)
     list_display = (
         "hostname",
         "name",

@@ -1,13 +1,13 @@
 """Pages: assets list/detail/export and licences. Portal users see their company's."""
 
-import csv
-
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+
+from nexus.exports import safe_csv_writer
 
 from .api.filters import AssetFilterSet, LicenceFilterSet
 from .forms import AssetFilterForm
@@ -91,7 +91,7 @@ def asset_export(request):
     queryset, _filterset = filtered_assets(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="assets.csv"'
-    writer = csv.writer(response)
+    writer = safe_csv_writer(response)  # formula-safe cells
     writer.writerow([label for _name, label in EXPORT_COLUMNS])
     rows = queryset.order_by("hostname", "id").values_list(
         *[name for name, _label in EXPORT_COLUMNS]

@@ -11,6 +11,7 @@ from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
 from contacts.models import Contact
+from nexus.exports import SafeCSV, SafeXLSX
 
 from .forms import AdjustCreditsForm, CompanyAdminForm
 from .models import (
@@ -90,7 +91,7 @@ class CompanyAdmin(
     form = CompanyAdminForm
     resource_classes = [CompanyResource]
     import_formats = [base_formats.CSV]
-    export_formats = [base_formats.CSV, base_formats.XLSX]
+    export_formats = [SafeCSV, SafeXLSX]  # formula-safe (nexus.exports)
     list_display = (
         "name",
         "account_number",

@@ -4,6 +4,8 @@ from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
+from nexus.exports import SafeCSV, SafeXLSX
+
 from .models import Contact
 from .resources import ContactResource
 
@@ -12,7 +14,7 @@ from .resources import ContactResource
 class ContactAdmin(ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
     resource_classes = [ContactResource]
     import_formats = [base_formats.CSV]
-    export_formats = [base_formats.CSV, base_formats.XLSX]
+    export_formats = [SafeCSV, SafeXLSX]  # formula-safe (nexus.exports)
     list_display = (
         "name",
         "email",

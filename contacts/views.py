@@ -1,7 +1,5 @@
 """Pages: the contacts list, detail and export. Portal users see their company's."""
 
-import csv
-
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -10,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from assets.models import Asset
+from nexus.exports import safe_csv_writer
 
 from .api.filters import ContactFilterSet
 from .models import Contact
@@ -64,7 +63,7 @@ def contact_export(request):
     queryset, _filterset = filtered_contacts(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="contacts.csv"'
-    writer = csv.writer(response)
+    writer = safe_csv_writer(response)  # formula-safe cells
     writer.writerow(
         [
             _("name"),

@@ -1,7 +1,5 @@
 """Manufacturing pages: traveler list/detail/print/PDF, the shop-floor station, reports."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +10,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from nexus.exports import safe_csv_writer
 
 from . import barcodes, charts, reports, services
 from .api.filters import TravelerFilterSet
@@ -406,7 +406,7 @@ def report_csv(request, kind):
     response["Content-Disposition"] = (
         f'attachment; filename="{kind}-{date_from}-{date_to}.csv"'
     )
-    writer = csv.writer(response)
+    writer = safe_csv_writer(response)  # formula-safe cells
     if kind == "labor-efficiency":
         data = reports.labor_efficiency(user, date_from=date_from, date_to=date_to)
         writer.writerow(
