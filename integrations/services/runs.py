@@ -306,12 +306,12 @@ def execute_run(
         recorder.error(_("Aborted: %(error)s") % {"error": exc}, upstream_id=None)
     except DB_CONNECTION_ERRORS as exc:
         status = SyncStatus.FAILED
-        logger.warning("sync run %s lost its database connection: %s", run.pk, exc)
+        logger.warning("sync run %s: database unavailable: %s", run.pk, exc)
         _reconnect_if_broken()
         recorder.error(
             _(
-                "Aborted: the database connection was lost (%(error)s). Batches "
-                "written before it are kept; the next run completes the work."
+                "Aborted: the database was unavailable (%(error)s). Batches written "
+                "before then are kept; the next run completes the work."
             )
             % {"error": _first_line(exc)}
         )

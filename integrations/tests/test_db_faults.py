@@ -41,7 +41,7 @@ def test_run_killed_backend_ends_failed_and_frees_the_lock(
     assert run.finished_at is not None
     [error] = run.errors
     assert error["message"].startswith(
-        "Aborted: the database connection was lost (terminating connection due to "
+        "Aborted: the database was unavailable (terminating connection due to "
         "administrator command)."
     )
     # The lock is free at once, not after the reaper's 30 minutes.

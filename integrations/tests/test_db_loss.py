@@ -89,8 +89,7 @@ def test_connection_lost_while_server_restarts_fails_run_and_frees_lock(
     assert (run.progress_done, run.progress_total) == (4, 10)  # not claimed done
     [error] = run.errors
     assert error["message"].startswith(
-        f"Aborted: the database connection was lost (consuming input failed: "
-        f"{TERMINATED})."
+        f"Aborted: the database was unavailable (consuming input failed: {TERMINATED})."
     )
     assert "SSL closed" not in error["message"]  # one readable line
     assert "Traceback" not in run.log
