@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -151,8 +152,43 @@ class SoftwareAdmin(ScopedAdminMixin, admin.ModelAdmin):
     readonly_fields = ("created_at", "updated_at")
 
 
+class LicenceAdminForm(forms.ModelForm):
+    """The key is write-only here, as in the API (read masked unless revealed):
+    never rendered back, so change and history pages show only the masked key;
+    left empty, the stored key is kept."""
+
+    licence_key = forms.CharField(
+        label=_("licence key"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Stored encrypted. Leave empty to keep the current key."),
+    )
+
+    class Meta:
+        model = Licence
+        fields = (
+            "software",
+            "company",
+            "licence_key",
+            "seats",
+            "purchase_date",
+            "cost",
+            "expires_on",
+            "renewal_reminder_days",
+            "status",
+            "notes",
+        )
+
+    def clean_licence_key(self):
+        value = self.cleaned_data.get("licence_key")
+        if not value and self.instance.pk:
+            return Licence.objects.get(pk=self.instance.pk).licence_key
+        return value
+
+
 @admin.register(Licence)
 class LicenceAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    form = LicenceAdminForm
     list_display = (
         "software",
         "company",
@@ -188,8 +224,6 @@ class LicenceAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         # Someone who may only view licences sees the masked key, never the key.
         if not self.has_change_permission(request, obj):
             fields.remove("licence_key")
-        else:
-            fields.remove("masked_key")
         return fields
 
     @admin.display(description=_("licence key"))
