@@ -24,7 +24,9 @@ and deleted at the end), so the shared server is never restarted. Scenarios:
                ends in a terminal state (failed with a readable error, or
                succeeded), no run is left queued/running (the lock is free), no
                device uid is duplicated, and the next "Run now" on the same
-               worker succeeds with every device of every linked site.
+               worker succeeds with every device of every linked site. Then a
+               sync task is sent while the server is stopped: it is retried
+               (autoretry on OperationalError) and runs once, changing nothing.
   redis_down   Redis is shut down under gunicorn: pages and API keep serving,
                /api/status answers 503 with the broker (and cache) down;
                "Run now" queued before the outage (worker stopped, Redis
@@ -413,6 +415,7 @@ def scenario_pg_restart(stack: Stack) -> tuple[bool, str]:
         ConnectionKind,
         SyncJobKind,
         SyncStatus,
+        SyncTrigger,
     )
     from integrations.models import Connection, SyncJob, SyncRun
     from integrations.sandbox import build_world
@@ -422,6 +425,7 @@ def scenario_pg_restart(stack: Stack) -> tuple[bool, str]:
         DEMO_FRESHSERVICE_KEY,
     )
     from integrations.services import request_run
+    from integrations.tasks import run_sync_job_task
 
     if stack.cluster is None:
         return False, "needs the private cluster (the stack was not started on one)"
@@ -503,7 +507,40 @@ def scenario_pg_restart(stack: Stack) -> tuple[bool, str]:
             )
         )
         final = device_counts()
+
+        # A scheduled run delivered while the server is down: the task retries
+        # (autoretry on OperationalError) and runs once the server is back.
+        before = set(SyncRun.objects.filter(job=job).values_list("pk", flat=True))
+        connections.close_all()
+        stack.cluster.pg_ctl("stop", "-m", "fast")
+        try:
+            run_sync_job_task.delay(job.pk, trigger=SyncTrigger.MANUAL)
+            wait_for(lambda: "run_sync_job_task" in stack.log("worker")
+                     and "retry: Retry in" in stack.log("worker"), 60, 0.5,
+                     what="task retry")  # fmt: skip
+        finally:
+            stack.cluster.pg_ctl("start")
+        connections.close_all()
+        late = wait_for(
+            lambda: SyncRun.objects.filter(job=job).exclude(pk__in=before).filter(
+                status__in=[SyncStatus.SUCCEEDED, SyncStatus.PARTIAL,
+                            SyncStatus.FAILED]).first(),
+            180, 0.5, what="retried task's run",
+        )  # fmt: skip
+        task_retries = stack.log("worker").count("retry: Retry in")
+        late_runs = SyncRun.objects.filter(job=job).exclude(pk__in=before).count()
         ok = (
+            late.status == SyncStatus.SUCCEEDED
+            and late.created_count == 0
+            and late_runs == 1
+            and device_counts()["duplicated_uids"] == 0
+        )
+        late_detail = (
+            f"; a run delivered while the server was stopped was retried "
+            f"{task_retries}× and then {late.status} (created {late.created_count}, "
+            f"unchanged {late.unchanged_count}; {late_runs} run)"
+        )
+        ok = ok and (
             mid_flight
             and run.status in (SyncStatus.FAILED, SyncStatus.SUCCEEDED)
             and (run.status == SyncStatus.SUCCEEDED or "database" in error)
@@ -526,7 +563,7 @@ def scenario_pg_restart(stack: Stack) -> tuple[bool, str]:
             f"; next run {second.status} (created {second.created_count}, updated "
             f"{second.updated_count}, unchanged {second.unchanged_count}); devices "
             f"{len(present)}/{len(expected)} expected from {len(linked)} linked "
-            f"sites; duplicated uids {final['duplicated_uids']}"
+            f"sites; duplicated uids {final['duplicated_uids']}{late_detail}"
         )
     finally:
         stack.stop("worker")
