@@ -364,3 +364,20 @@ def test_fleet_files_have_their_own_size_limit(make_user, client):
     )
     assert not form.is_valid()
     assert "file" in form.errors
+
+
+def test_media_is_not_served_directly(world, admin_api, client):
+    """Stored files are reachable only through the permission-checked views above:
+    MEDIA_URL is not routed, whoever asks."""
+    admin_api.post(
+        f"/api/tickets/{world['ticket'].pk}/attachments/",
+        {"file": SimpleUploadedFile("notes.txt", TEXT)},
+        format="multipart",
+    )
+    from tickets.models import Attachment
+
+    stored = Attachment.objects.get().file.name
+    client.force_login(world["client_a"])
+    for url in (settings.MEDIA_URL + stored, "/media/" + stored, "/" + stored):
+        response = client.get(url)
+        assert response.status_code == 404, url
