@@ -89,3 +89,9 @@ for app_label, prefix in PAGE_PREFIXES.items():
             raise
         continue
     urlpatterns.append(path(prefix, include(f"{app_label}.urls")))
+
+# Under /api/ the error pages are JSON, like every other API error (nexus/errors.py).
+handler400 = "nexus.errors.bad_request"
+handler403 = "nexus.errors.permission_denied"
+handler404 = "nexus.errors.page_not_found"
+handler500 = "nexus.errors.server_error"
