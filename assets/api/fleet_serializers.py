@@ -360,3 +360,15 @@ class AlertRuleSerializer(serializers.ModelSerializer):
     class Meta:
         model = AlertRule
         fields = ["id", "company", "kind", "threshold", "open_ticket", "enabled"]
+
+    def validate(self, attrs):
+        # DRF checks neither a unique constraint with a condition (one default
+        # rule per kind) nor one over a null company; the model does, so a
+        # duplicate is a 400 rather than an IntegrityError.
+        rule = AlertRule(pk=getattr(self.instance, "pk", None))
+        rule._state.adding = self.instance is None
+        for name in ("company", "kind"):
+            value = attrs.get(name, getattr(self.instance, name, None))
+            setattr(rule, name, value)
+        rule.validate_constraints()
+        return attrs
