@@ -150,6 +150,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", 60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# The asset API's page query is sent as a named prepared statement (planned once
+# per connection); turn off behind a pooler in transaction mode that does not
+# support prepared statements (PgBouncer < 1.21, or max_prepared_statements=0).
+NEXUS_API_PREPARED_STATEMENTS = env.bool("NEXUS_API_PREPARED_STATEMENTS", default=True)
 
 # ------------------------------------------------------------------------------
 # Cache and Celery: Redis with REDIS_URL, else shared file cache + filesystem broker

@@ -57,6 +57,7 @@ class KeysetOffsetPagination(LimitOffsetPagination):
         if self.limit is None:
             return None
         self.cursor_key = None
+        self._ids_compiled = None
         # Set by the view: pages are then rows of (*sort key, JSON document text)
         # rendered by PostgreSQL (assets.api.sqljson), not instances.
         self.sql_documents = getattr(view, "sql_documents_serializer", None)
@@ -80,7 +81,7 @@ class KeysetOffsetPagination(LimitOffsetPagination):
             return []
         if self.offset < DIRECT_OFFSET_LIMIT:
             if self.sql_documents:
-                return self._documents(ids[self.offset : self.offset + self.limit])
+                return self._direct_documents(ids)
             page = list(queryset[self.offset : self.offset + self.limit])
             self._remember_last(page, ordering)
             return page
@@ -199,7 +200,7 @@ class KeysetOffsetPagination(LimitOffsetPagination):
     def _state_key(self, ids) -> str | None:
         if len(ids.query.alias_map) > 1:
             return None  # joins other tables: their writes do not move our version
-        sql, params = ids.query.sql_with_params()
+        sql, params = self._ids_compiled = ids.query.sql_with_params()
         digest = hashlib.sha1(repr((sql, params)).encode(), usedforsecurity=False)
         return f"{self.cache_prefix}:{digest.hexdigest()}"
 
@@ -279,6 +280,24 @@ class KeysetOffsetPagination(LimitOffsetPagination):
         rows = list(after)
         self._remember_last_row(rows)
         return self._fetch(queryset, [row[-1] for row in rows], ordering)
+
+    def _direct_documents(self, ids) -> list[tuple]:
+        """A page at a small offset. The id query was compiled for the cache key
+        already; Django ends a sliced query with exactly this LIMIT/OFFSET."""
+        compiled = getattr(self, "_ids_compiled", None)
+        if compiled is None or ids.query.combinator or ids.query.select_for_update:
+            return self._documents(ids[self.offset : self.offset + self.limit])
+        sql, params = compiled
+        sql = f"{sql} LIMIT {int(self.limit)} OFFSET {int(self.offset)}"
+        rows = sqljson.documents(
+            self.sql_documents,
+            None,
+            self.ordering,
+            self.request,
+            compiled=(sql, params),
+        )
+        self._remember_last_row([row[:-1] for row in rows])
+        return rows
 
     def _documents(self, ids) -> list[tuple]:
         """The page's rows as (*sort key, JSON text), in one statement."""

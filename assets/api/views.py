@@ -61,7 +61,10 @@ class AssetViewSet(viewsets.ModelViewSet):
     ]
 
     def get_queryset(self):
-        return Asset.objects.visible_to(self.request.user).for_api()
+        queryset = Asset.objects.visible_to(self.request.user)
+        if getattr(self, "sql_documents_serializer", None) is not None:
+            return queryset  # rows are read by id in SQL: no loading options
+        return queryset.for_api()
 
     # -- reads rendered by PostgreSQL (assets.api.sqljson) ---------------------------
 
@@ -88,7 +91,7 @@ class AssetViewSet(viewsets.ModelViewSet):
         return self.get_paginated_response(sqljson.fragment(rows))
 
     def retrieve(self, request, *args, **kwargs):
-        serializer_class = self._sql_documents()
+        serializer_class = self.sql_documents_serializer = self._sql_documents()
         if serializer_class is None:
             return super().retrieve(request, *args, **kwargs)
         lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]

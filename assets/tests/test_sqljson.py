@@ -161,3 +161,15 @@ def test_browsable_api_is_kept_for_browsers(tech_api, varied_assets):
     as_json = tech_api.get("/api/assets", HTTP_ACCEPT="application/json")
     assert as_json["Content-Type"] == "application/json"
     assert as_json.json()["count"] == 3
+
+
+def test_same_output_without_prepared_statements(
+    tech_api, varied_assets, python_path, settings
+):
+    settings.NEXUS_API_PREPARED_STATEMENTS = False
+    for path in (
+        "/api/assets?ordering=-last_seen",
+        f"/api/assets/{varied_assets[0].pk}",
+    ):
+        fast, slow = _both(tech_api, path, python_path)
+        assert fast.status_code == 200 and fast.json() == slow.json()
