@@ -381,3 +381,15 @@ def test_media_is_not_served_directly(world, admin_api, client):
     for url in (settings.MEDIA_URL + stored, "/media/" + stored, "/" + stored):
         response = client.get(url)
         assert response.status_code == 404, url
+
+
+@pytest.mark.parametrize("url", ["/api/tickets/", "/api/companies/"])
+def test_oversized_request_bodies_are_refused_not_500(admin_user, url):
+    """Bodies beyond DATA_UPLOAD_MAX_MEMORY_SIZE are refused before parsing."""
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    client.force_login(admin_user)
+    body = b'{"title": "' + b"a" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10) + b'"}'
+    response = client.post(url, body, content_type="application/json")
+    assert response.status_code in (400, 413), response.status_code
