@@ -1,5 +1,7 @@
 """Inventory API: assets, software, licences and seat assignments (STYLE R10)."""
 
+from functools import cached_property
+
 import orjson
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -62,16 +64,19 @@ class AssetViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         queryset = Asset.objects.visible_to(self.request.user)
-        if getattr(self, "sql_documents_serializer", None) is not None:
+        if self.sql_documents_serializer is not None:
             return queryset  # rows are read by id in SQL: no loading options
         return queryset.for_api()
 
     # -- reads rendered by PostgreSQL (assets.api.sqljson) ---------------------------
 
-    def _sql_documents(self):
-        """The serializer whose JSON PostgreSQL can render for this request, or
-        None: only for JSON responses (not the browsable API), on PostgreSQL, and
-        when no permission class checks objects one by one."""
+    @cached_property
+    def sql_documents_serializer(self):
+        """The serializer whose JSON PostgreSQL renders for this request, or None:
+        only for list and detail reads answered in JSON (not the browsable API),
+        on PostgreSQL, and when no permission class checks objects one by one."""
+        if getattr(self, "action", None) not in ("list", "retrieve"):
+            return None
         if not renders_fragments(self.request):
             return None
         if any(
@@ -84,14 +89,13 @@ class AssetViewSet(viewsets.ModelViewSet):
         return serializer_class if sqljson.available(serializer_class) else None
 
     def list(self, request, *args, **kwargs):
-        self.sql_documents_serializer = self._sql_documents()
         if self.sql_documents_serializer is None:
             return super().list(request, *args, **kwargs)
         rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(sqljson.fragment(rows))
 
     def retrieve(self, request, *args, **kwargs):
-        serializer_class = self.sql_documents_serializer = self._sql_documents()
+        serializer_class = self.sql_documents_serializer
         if serializer_class is None:
             return super().retrieve(request, *args, **kwargs)
         lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
