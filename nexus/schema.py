@@ -1,11 +1,15 @@
-"""OpenAPI: stable enum names and the error contract on every operation."""
+"""OpenAPI: stable enum names, the error contract on every operation, and nested
+objects that may be null marked so."""
 
 import importlib
 import inspect
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import append_meta
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -69,3 +73,51 @@ def register_enum_names() -> None:
             ):
                 seen.add(tuple(sorted(map(str, obj.values))))
                 overrides.setdefault(f"{name}Enum", f"{module.__name__}.{name}")
+
+
+def nullable_source(field) -> bool:
+    """Whether a nested serializer field reads a nullable model field (`department`
+    of a user without one, `company.plan`): its value is then `null`, not an object."""
+    parent = getattr(field, "parent", None)
+    model = getattr(getattr(parent, "Meta", None), "model", None)
+    source_attrs = getattr(field, "source_attrs", None)
+    if model is None or not source_attrs or field.source == "*":
+        return False
+    for attr in source_attrs:
+        if model is None:
+            return False
+        try:
+            model_field = model._meta.get_field(attr)
+        except FieldDoesNotExist:
+            return False
+        if not model_field.concrete:
+            return False
+        if model_field.null:
+            return True
+        model = model_field.related_model
+    return False
+
+
+class NullableNestedSerializer(OpenApiSerializerFieldExtension):
+    """drf-spectacular marks a nested serializer nullable only when it says
+    `allow_null=True`; read-only brief objects (`department`, `company`, `category`)
+    rarely do, so the schema promised an object where the API sends `null`. Mark
+    them from the model instead, so every current and future nested field is right."""
+
+    target_class = "rest_framework.serializers.BaseSerializer"
+    match_subclasses = True
+    priority = -10
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        schema = auto_schema._map_serializer_field(
+            field, direction, bypass_extensions=True
+        )
+        if (
+            schema is not None
+            and not getattr(field, "many", False)
+            and not field.allow_null
+            and nullable_source(field)
+        ):
+            schema = append_meta(schema, {"nullable": True})
+        return schema
