@@ -67,6 +67,7 @@ STRUCTURAL = {
     "history_change_reason",
     "provider",
 }
+SEARCH_QUERY = "?q=alert&search=alert"
 SKIP_PAGE_NAMES = {"logout", "set_language", "revoke_key"}
 PROJECT_ROOT = Path(settings.BASE_DIR)
 URL_ATTRS = {"href", "src", "action", "formaction", "data", "xlink:href", "poster"}
@@ -294,9 +295,13 @@ def _page_urls():
         params = re.findall(r"<(?:(\w+):)?(\w+)>", pattern)
         for args in _candidate_args(namespace, params):
             try:
-                urls.add(reverse(full, args=args))
+                url = reverse(full, args=args)
             except (NoReverseMatch, TypeError, ValueError):
                 continue
+            urls.add(url)
+            if not params:
+                # Searches render the hostile rows as highlighted snippets.
+                urls.add(url + SEARCH_QUERY)
     for model in _project_models():
         if not hasattr(model, "get_absolute_url"):
             continue
