@@ -381,6 +381,11 @@ def suggest(request):
     mode = request.GET.get("mode") or "suggest"
     if mode not in SUGGEST_MODES:
         return HttpResponseBadRequest(_("Unknown mode."))
+    ticket = (
+        None
+        if mode == "suggest"
+        else _linking_ticket(request, request.GET.get("ticket", ""))
+    )
     query = request.GET.get("q") or request.GET.get("text") or request.GET.get("title")
     query = (query or "")[:300]
     articles = (
@@ -388,13 +393,12 @@ def suggest(request):
         if len(query.strip()) >= SUGGEST_MIN_CHARS
         else []
     )
-    if mode == "suggest":
+    if ticket is None:
         return render(
             request,
             "knowledge/partials/suggested_articles.html",
             {"articles": articles},
         )
-    ticket = _linking_ticket(request, request.GET.get("ticket", ""))
     context = {
         "articles": articles,
         "mode": mode,
