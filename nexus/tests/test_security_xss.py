@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
@@ -67,7 +68,11 @@ STRUCTURAL = {
     "history_change_reason",
     "provider",
 }
-SEARCH_QUERY = "?q=alert&search=alert"
+SEARCH_QUERIES = (
+    "?q=alert&search=alert",  # finds the hostile rows: snippets, highlights
+    "?"  # reflected: the query itself is hostile
+    + urlencode({"q": PAYLOADS[0], "search": PAYLOADS[0], "page": PAYLOADS[2]}),
+)
 SKIP_PAGE_NAMES = {"logout", "set_language", "revoke_key"}
 PROJECT_ROOT = Path(settings.BASE_DIR)
 URL_ATTRS = {"href", "src", "action", "formaction", "data", "xlink:href", "poster"}
@@ -300,8 +305,7 @@ def _page_urls():
                 continue
             urls.add(url)
             if not params:
-                # Searches render the hostile rows as highlighted snippets.
-                urls.add(url + SEARCH_QUERY)
+                urls.update(url + query for query in SEARCH_QUERIES)
     for model in _project_models():
         if not hasattr(model, "get_absolute_url"):
             continue
