@@ -2,11 +2,14 @@
 
 import importlib
 import logging
+import re
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.urls import URLPattern, include, re_path
+from django.urls.resolvers import RegexPattern
 from rest_framework import exceptions, serializers
 from rest_framework.routers import DefaultRouter
 from rest_framework.serializers import as_serializer_error
@@ -32,6 +35,57 @@ class NexusRouter(DefaultRouter):
         super().__init__(*args, **kwargs)
         # The seeds write paths without the trailing slash; accept both forms.
         self.trailing_slash = "/?"
+
+    def get_urls(self):
+        """The router's patterns, grouped by their first path segment.
+
+        A flat list of ~340 patterns made every API request try its regexes one
+        by one (~80 for /api/assets, a tenth of a short request's CPU). Grouped,
+        Django matches one prefix per segment and then only that segment's
+        patterns, in their original order. Patterns of different first segments
+        can never match the same path (each segment ends at "/", "." or the end),
+        so matching, names and reversing are unchanged; any pattern that does not
+        start with a literal segment keeps the flat list as it was.
+        """
+        urls = super().get_urls()
+        groups: dict[str, list] = {}
+        grouped = []
+        for url in urls:
+            regex = str(url.pattern) if isinstance(url, URLPattern) else ""
+            match = _SEGMENT.match(regex)
+            if match is None:
+                if regex in _ROOT_PATTERNS:
+                    grouped.append(url)  # the API root and its format suffix
+                    continue
+                return urls
+            segment, rest = match.group(1), regex[match.end(1) :]
+            if segment not in groups:
+                groups[segment] = []
+                grouped.append((segment, groups[segment]))
+            groups[segment].append(
+                URLPattern(
+                    RegexPattern("^" + rest, name=url.pattern.name, is_endpoint=True),
+                    url.callback,
+                    url.default_args,
+                    url.name,
+                )
+            )
+        return [
+            item
+            if not isinstance(item, tuple)
+            else re_path(rf"^{item[0]}", include(item[1]))  # [A-Za-z0-9_-]: literal
+            for item in grouped
+        ]
+
+
+# A literal first segment, then "/", "/?", "\." or the end of the pattern.
+_ROOT_PATTERNS = (
+    "",
+    "<drf_format_suffix:format>",
+    "^$",
+    r"^(?P<format>\.[a-z0-9]+/?)$",
+)
+_SEGMENT = re.compile(r"^\^([A-Za-z0-9_-]+)(?=/|\\\.|\$)")
 
 
 def build_router() -> NexusRouter:
