@@ -9,6 +9,7 @@ covered by a target below (test_every_file_field_has_an_upload_target)."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -393,3 +394,57 @@ def test_oversized_request_bodies_are_refused_not_500(admin_user, url):
     body = b'{"title": "' + b"a" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10) + b'"}'
     response = client.post(url, body, content_type="application/json")
     assert response.status_code in (400, 413), response.status_code
+
+
+def _package(*parts: str) -> bytes:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        for part in parts:
+            archive.writestr(part, "<x/>")
+    return buffer.getvalue()
+
+
+GENUINE = {
+    "shot.png": PNG,
+    "shot.jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 40,
+    "anim.gif": b"GIF89a" + b"\x00" * 40,
+    "report.pdf": b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n",
+    "notes.txt": "Καλημέρα, plain text\n".encode(),
+    "data.csv": b"a,b\n1,2\n",
+    "letter.docx": _package("word/document.xml"),
+}
+ATTACHMENT_ONLY = {
+    "sheet.xlsx": _package("xl/workbook.xml"),
+    "deck.pptx": _package("ppt/presentation.xml"),
+    "mail.eml": b"From: a@x.test\nSubject: hi\n\nhello\n",
+}
+DOCUMENT_ONLY = {
+    "guide.md": b"# Guide\n\n<b>bold</b>\n",
+    "page.html": b"<html><body><p>Hello</p></body></html>",
+}
+
+
+@pytest.mark.parametrize(
+    ("allowed", "files"),
+    [
+        (ATTACHMENT_TYPES, {**GENUINE, **ATTACHMENT_ONLY}),
+        (DOCUMENT_TYPES, {**GENUINE, **DOCUMENT_ONLY}),
+    ],
+)
+def test_genuine_files_of_every_allowed_type_pass(allowed, files):
+    for name, content in files.items():
+        checked = check_upload(SimpleUploadedFile(name, content), allowed=allowed)
+        assert checked.content_type == allowed[name.rsplit(".", 1)[1]].content_type
+        assert checked.size == len(content) and len(checked.sha256) == 64
+
+
+def test_each_allow_list_refuses_the_others_extras():
+    for name, content in ATTACHMENT_ONLY.items():
+        with pytest.raises(ValidationError):
+            check_upload(SimpleUploadedFile(name, content), allowed=DOCUMENT_TYPES)
+    for name, content in DOCUMENT_ONLY.items():
+        with pytest.raises(ValidationError):
+            check_upload(SimpleUploadedFile(name, content), allowed=ATTACHMENT_TYPES)
