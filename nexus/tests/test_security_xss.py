@@ -417,3 +417,49 @@ def test_the_sweep_would_catch_an_unsanitised_renderer(staff_client, monkeypatch
     CommentFactory(ticket=ticket, body=PAYLOADS[0] + MARKDOWN_TAIL)
     holes = _sweep(staff_client, [url])[2]
     assert holes and any("javascript" in found for found in holes[url])
+
+
+@pytest.mark.parametrize(
+    ("model_path", "header", "row"),
+    [
+        (
+            "companies_company",
+            "account_number,name,kind,status,description",
+            ",{p},client,active,{p}",
+        ),
+        (
+            "contacts_contact",
+            "email,name,title",
+            "x@x.test,{p},{p}",
+        ),
+        (
+            "assets_asset",
+            "id,hostname,company_account_number,name,notes,status",
+            ",{p},{acct},{p},{p},nonsense",
+        ),
+    ],
+)
+def test_import_previews_are_inert(staff_client, model_path, header, row):
+    """The admin's import preview and its row errors show the file's cells."""
+    import csv
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from companies.tests.factories import CompanyFactory
+
+    company = CompanyFactory()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header.split(","))
+    cells = row.format(p="{p}", acct=company.account_number).split(",")
+    writer.writerow([PAYLOADS[0] if c == "{p}" else c for c in cells])
+    upload = SimpleUploadedFile("import.csv", buffer.getvalue().encode())
+    response = staff_client.post(
+        reverse(f"admin:{model_path}_import"),
+        {"resource": "0", "format": "0", "import_file": upload},
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert MARK in body, "the preview shows the cells"
+    assert live_injections(body) == []
