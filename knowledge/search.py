@@ -82,6 +82,24 @@ def index_article(article_id: int) -> None:
         search_head=_head(),
         search_title=_title(),
     )
+    _add_words("a.id = %s", [article_id], using=Article.objects.db)
+
+
+# The title and summary words of the given articles join the dictionary that
+# misspelt search words are corrected against (words are never removed: a stale
+# one only proposes a correction that then matches nothing).
+WORDS_SQL = (
+    "INSERT INTO knowledge_searchword (word)"
+    " SELECT DISTINCT w FROM knowledge_article a,"
+    " unnest(tsvector_to_array(to_tsvector('simple',"
+    " coalesce(a.title, '') || ' ' || coalesce(a.summary, '')))) AS w"
+    " WHERE {where} AND length(w) BETWEEN 3 AND 100 ON CONFLICT DO NOTHING"
+)
+
+
+def _add_words(where: str, params: list, *, using: str) -> None:
+    with connections[using].cursor() as cursor:
+        cursor.execute(WORDS_SQL.format(where=where), params)
 
 
 def reindex_articles(queryset) -> int:
@@ -100,13 +118,16 @@ def reindex_articles(queryset) -> int:
         .annotate(all_text=StringAgg("text", delimiter="\n"))
         .values("all_text")
     )
-    return queryset.update(
+    updated = queryset.update(
         search_vector=_vector(
             Coalesce(Subquery(attachments), Value(""), output_field=TextField())
         ),
         search_head=_head(),
         search_title=_title(),
     )
+    ids_sql, ids_params = queryset.order_by().values("pk").query.sql_with_params()
+    _add_words(f"a.id IN ({ids_sql})", list(ids_params), using=queryset.db)
+    return updated
 
 
 def _any_words_query(text: str) -> SearchQuery | None:
@@ -144,7 +165,7 @@ TIER_ORDERING = ("-search_rank", "-view_count", "-pk")
 SEARCH_COUNT_CAP = 1000
 
 
-def _postgres_search(queryset, text: str, mode: str):
+def _postgres_search(queryset, text: str, mode: str, *, correct: bool = True):
     """Match on the full vector (title, summary, body, attachments); order by
     tier, then by the small title/summary vector's rank, then by popularity.
     Only the rows of the page asked for are ranked (fetch_search_page), so a
@@ -157,6 +178,9 @@ def _postgres_search(queryset, text: str, mode: str):
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
     matches = queryset.filter(search_vector=query)
     if mode == "all" and not matches.order_by().values("pk")[:1].exists():
+        corrected = _corrected(text, using=queryset.db) if correct else None
+        if corrected:
+            return _postgres_search(queryset, corrected, mode, correct=False)
         return _typo_search(queryset, text)
     tiers = SearchTiers(query=query, any_words=_any_words_query(text) or query)
     result = (
@@ -265,6 +289,26 @@ def count_search(queryset) -> int:
     capped = queryset._chain()
     capped._search_tiers = None
     return capped.order_by().values("pk")[:SEARCH_COUNT_CAP].count()
+
+
+def _corrected(text: str, *, using: str) -> str | None:
+    """The query with each word replaced by the closest known title/summary word
+    (trigram similarity, from the small word table's trigram index), or None
+    when no word changes."""
+    terms = terms_of(text)
+    if not terms:
+        return None
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT t.term, (SELECT w.word FROM knowledge_searchword w"
+            " WHERE w.word %% t.term"
+            " ORDER BY similarity(w.word, t.term) DESC, w.word LIMIT 1)"
+            " FROM unnest(%s::text[]) WITH ORDINALITY AS t(term, n) ORDER BY t.n",
+            [terms],
+        )
+        pairs = cursor.fetchall()
+    words = [word or term for term, word in pairs]
+    return " ".join(words) if words != terms else None
 
 
 def _typo_search(queryset, text: str):

@@ -4,6 +4,7 @@ from .articles import (
     ArticleVersion,
     ArticleVote,
     Category,
+    SearchWord,
     Tag,
 )
 from .assistant import (
@@ -22,6 +23,7 @@ __all__ = [
     "AssistantSession",
     "Category",
     "ProviderConfig",
+    "SearchWord",
     "SessionDocument",
     "Tag",
 ]

@@ -383,3 +383,17 @@ class ArticleVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id}:{self.user_id}:{self.helpful}"
+
+
+class SearchWord(models.Model):
+    """A word of some article's title or summary: the dictionary a misspelt search
+    word is corrected against (PostgreSQL only; written by knowledge.search)."""
+
+    word = models.CharField(_("word"), max_length=100, primary_key=True)
+
+    class Meta:
+        verbose_name = _("search word")
+        verbose_name_plural = _("search words")
+
+    def __str__(self) -> str:
+        return self.word

@@ -277,3 +277,24 @@ def test_search_page_and_api_ordering(editor, admin_api):
     by_title = admin_api.get("/api/knowledge", {"q": "hive", "ordering": "-title"})
     assert [r["id"] for r in by_title.json()["results"]] == [b.pk, a.pk]
     assert "<mark>hive</mark>" in best["results"][1]["snippet"]
+
+
+@on_postgres
+def test_postgres_misspelt_word_is_corrected_against_known_words(editor):
+    """A word found nowhere is replaced by the closest title/summary word, and
+    the corrected search keeps its tiers and reaches the bodies too."""
+    in_summary = ArticleFactory(
+        title="Queues", summary="Printer maintenance", author=editor
+    )
+    in_body = ArticleFactory(title="Paper", body="the printer jams", author=editor)
+    assert _search("pritner") == [in_summary, in_body]
+    assert [a.search_tier for a in _search("pritner maintenence")] == [2]
+    assert _search("zqxwv") == []
+
+
+@on_postgres
+def test_postgres_word_table_follows_new_titles(editor):
+    from knowledge.models import SearchWord
+
+    ArticleFactory(title="Walrus tusks", author=editor)
+    assert SearchWord.objects.filter(word__in=["walrus", "tusks"]).count() == 2
