@@ -317,12 +317,12 @@ def _page_urls():
     return sorted(urls)
 
 
-def _sweep(client, urls):
+def _sweep(client, urls, **headers):
     """Render every URL; returns (pages rendered, pages showing the payload as text,
     {url: injections})."""
     rendered, shown, holes = 0, 0, {}
     for url in urls:
-        response = client.get(url)
+        response = client.get(url, headers=headers)
         assert response.status_code < 500, (url, response.status_code)
         if response.status_code != 200 or "html" not in response.get(
             "Content-Type", ""
@@ -368,6 +368,22 @@ def test_every_free_text_field_is_inert_on_staff_pages(
     assert not holes, holes
     assert rendered >= 65
     assert shown >= 58, "the payload must actually reach the pages"
+    # The browsable API is HTML too: every router list, as staff.
+    rendered, shown, holes = _sweep(staff_client, _api_list_urls(), Accept="text/html")
+    assert not holes, holes
+    assert rendered >= 50 and shown >= 45
+
+
+def _api_list_urls():
+    from nexus.api import build_router
+
+    urls = []
+    for _prefix, _viewset, basename in build_router().registry:
+        try:
+            urls.append(reverse(f"api:{basename}-list"))
+        except NoReverseMatch:
+            continue
+    return urls
 
 
 def test_every_free_text_field_is_inert_on_portal_pages(
