@@ -312,12 +312,28 @@ def _cursor():
         import psycopg
 
         class PreparedCursor(psycopg.Cursor):
+            log_queries = False
+
             def execute(self, query, params=None, *, prepare=None, binary=None):
-                return super().execute(query, params, prepare=True, binary=binary)
+                result = super().execute(query, params, prepare=True, binary=binary)
+                if self.log_queries and self._query is None:
+                    # A prepared execution keeps no query text; Django's query
+                    # log reads it there (with $n placeholders, as sent).
+                    self._query = self._convert_query(query, params)
+                return result
 
         _prepared_cursor_class = PreparedCursor
     connection.ensure_connection()
-    return connection._prepare_cursor(_prepared_cursor_class(connection.connection))
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django turns psycopg's automatic preparing off (None), which also
+        # ignores prepare=True. A threshold no query reaches keeps the automatic
+        # preparing off (Django's own cursors bind on the client and never
+        # prepare anyway) and lets this cursor prepare explicitly.
+        raw.prepare_threshold = 2**31 - 1
+    cursor = _prepared_cursor_class(raw)
+    cursor.log_queries = connection.queries_logged
+    return connection._prepare_cursor(cursor)
 
 
 def fragment(rows) -> "object":

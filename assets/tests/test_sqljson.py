@@ -173,3 +173,17 @@ def test_same_output_without_prepared_statements(
     ):
         fast, slow = _both(tech_api, path, python_path)
         assert fast.status_code == 200 and fast.json() == slow.json()
+
+
+def test_page_query_is_logged_and_prepared(tech_api, varied_assets):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert tech_api.get("/api/assets").status_code == 200
+    assert ctx.captured_queries and all(q["sql"] for q in ctx.captured_queries)
+    if connection.vendor == "postgresql":
+        assert any("json_build_object" in q["sql"] for q in ctx.captured_queries)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            statements = [row[0] for row in cursor.fetchall()]
+        assert any("json_build_object" in text for text in statements)
