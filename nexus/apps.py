@@ -9,10 +9,11 @@ class NexusConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
-        from . import checks  # noqa: F401  (registers system checks)
+        from . import checks, strict  # noqa: F401  (registers system checks)
         from .schema import register_enum_names
 
         register_enum_names()
+        strict.enable()  # JSON bodies read with the schema's types (issue 10)
 
         connection_created.connect(_sqlite_pragmas)
 
