@@ -293,16 +293,15 @@ def count_search(queryset) -> int:
 
 def _corrected(text: str, *, using: str) -> str | None:
     """The query with each word replaced by the closest known title/summary word
-    (trigram similarity, from the small word table's trigram index), or None
-    when no word changes."""
+    (trigram distance, a KNN scan of the word table's GiST index), or None when
+    no word changes."""
     terms = terms_of(text)
     if not terms:
         return None
     with connections[using].cursor() as cursor:
         cursor.execute(
             "SELECT t.term, (SELECT w.word FROM knowledge_searchword w"
-            " WHERE w.word %% t.term"
-            " ORDER BY similarity(w.word, t.term) DESC, w.word LIMIT 1)"
+            " WHERE w.word %% t.term ORDER BY w.word <-> t.term LIMIT 1)"
             " FROM unnest(%s::text[]) WITH ORDINALITY AS t(term, n) ORDER BY t.n",
             [terms],
         )
