@@ -41,6 +41,8 @@ from ..listcache import VERSION_KEY, asset_list_version
 from . import sqljson
 
 CACHE_TTL = 300
+# Query parameters that never change the page query's plan by their values.
+PLAN_NEUTRAL_PARAMS = frozenset({"limit", "offset", "cursor", "ordering", "format"})
 ANCHOR_EVERY = 200
 DIRECT_OFFSET_LIMIT = 2000
 
@@ -61,6 +63,8 @@ class KeysetOffsetPagination(LimitOffsetPagination):
         # Set by the view: pages are then rows of (*sort key, JSON document text)
         # rendered by PostgreSQL (assets.api.sqljson), not instances.
         self.sql_documents = getattr(view, "sql_documents_serializer", None)
+        # Prepared statements only when no filter or search shapes the plan.
+        self.sql_prepare = request.query_params.keys() <= PLAN_NEUTRAL_PARAMS
         ordering = self._ordering(queryset)
         self.ordering = ordering
         queryset = queryset.order_by(*self._order_by(ordering))
@@ -295,13 +299,20 @@ class KeysetOffsetPagination(LimitOffsetPagination):
             self.ordering,
             self.request,
             compiled=(sql, params),
+            prepare=self.sql_prepare,
         )
         self._remember_last_row([row[:-1] for row in rows])
         return rows
 
     def _documents(self, ids) -> list[tuple]:
         """The page's rows as (*sort key, JSON text), in one statement."""
-        rows = sqljson.documents(self.sql_documents, ids, self.ordering, self.request)
+        rows = sqljson.documents(
+            self.sql_documents,
+            ids,
+            self.ordering,
+            self.request,
+            prepare=self.sql_prepare,
+        )
         self._remember_last_row([row[:-1] for row in rows])
         return rows
 

@@ -258,11 +258,18 @@ def available(serializer_class) -> bool:
     )
 
 
-def documents(serializer_class, ids_queryset, ordering, request, *, compiled=None):
+def documents(
+    serializer_class, ids_queryset, ordering, request, *, compiled=None, prepare=False
+):
     """Run the page: `ids_queryset` is a values_list() of the ordering fields
     (the pk last), scoped, filtered, ordered and sliced by the caller (or
     `compiled`, its SQL and parameters). Returns rows of (*ordering values, JSON
-    text of the document), in its order."""
+    text of the document), in its order.
+
+    `prepare`: send it as a prepared statement. Only for queries whose plan does
+    not depend on parameter values (no search or filter patterns): PostgreSQL
+    moves a prepared statement to a generic plan after five runs, and a generic
+    plan for `LIKE $1` scans the whole table."""
     document, table, pk_column, joins, url_specs = plan_for(serializer_class)
     if compiled is None:
         try:
@@ -285,7 +292,7 @@ def documents(serializer_class, ids_queryset, ordering, request, *, compiled=Non
         f"JOIN {table} t0 ON t0.{pk_column} = p.k{width - 1} {joins} "
         f"ORDER BY {order}"
     )
-    with _cursor() as cursor:
+    with _cursor(prepare) as cursor:
         cursor.execute(sql, [*url_params, *inner_params])
         return cursor.fetchall()
 
@@ -293,7 +300,7 @@ def documents(serializer_class, ids_queryset, ordering, request, *, compiled=Non
 _prepared_cursor_class = None
 
 
-def _cursor():
+def _cursor(prepare: bool):
     """A cursor that sends the page query as a named prepared statement, so that
     PostgreSQL plans each query shape once per connection (planning this query
     is about a third of its cost). Django's own cursors bind parameters on the
@@ -301,7 +308,7 @@ def _cursor():
     execute wrappers, error translation). Off with NEXUS_API_PREPARED_STATEMENTS
     (e.g. behind a pooler in transaction mode without prepared-statement
     support)."""
-    if not getattr(settings, "NEXUS_API_PREPARED_STATEMENTS", True):
+    if not prepare or not getattr(settings, "NEXUS_API_PREPARED_STATEMENTS", True):
         return connection.cursor()
     from django.db.backends.postgresql.psycopg_any import is_psycopg3
 

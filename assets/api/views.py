@@ -104,7 +104,9 @@ class AssetViewSet(viewsets.ModelViewSet):
             ids = queryset.filter(**{self.lookup_field: lookup}).values_list("pk")
         except (TypeError, ValueError, DjangoValidationError):
             raise Http404 from None  # as get_object_or_404 answers a malformed id
-        rows = sqljson.documents(serializer_class, ids, [("pk", False)], request)
+        rows = sqljson.documents(
+            serializer_class, ids, [("pk", False)], request, prepare=True
+        )
         if not rows:
             raise Http404
         return Response(orjson.Fragment(rows[0][-1].encode()))

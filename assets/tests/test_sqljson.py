@@ -187,3 +187,9 @@ def test_page_query_is_logged_and_prepared(tech_api, varied_assets):
             cursor.execute("SELECT statement FROM pg_prepared_statements")
             statements = [row[0] for row in cursor.fetchall()]
         assert any("json_build_object" in text for text in statements)
+        # A searched page is planned for its own pattern (a generic plan of
+        # LIKE $1 would scan the table): never prepared.
+        assert tech_api.get("/api/assets?search=WS").status_code == 200
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            assert not any("LIKE" in row[0].upper() for row in cursor.fetchall())
