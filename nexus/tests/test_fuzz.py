@@ -18,6 +18,16 @@ Checks left out, and why:
   them, but DRF reads an empty form value as null, so "negative data accepted"
   fires on bodies that are the same as valid JSON. Those cases are sent as JSON.
   The operations that accept only multipart (file uploads) stay multipart.
+
+How much runs: every operation, with schemathesis's examples and fuzzing phases
+(positive and negative data), `NEXUS_FUZZ_EXAMPLES` (default 10) generated cases
+each, derandomized so CI is reproducible. That fits CI (a few minutes on two
+cores). The coverage phase — every boundary and wrong type of every parameter and
+property, some 40 000 requests — is the deep run: `NEXUS_FUZZ_DEEP=1` (about half an
+hour on two cores), for a release or after a change to shared API code.
+
+Under pytest-xdist the operations spread over the workers like any other tests;
+hypothesis keeps no example database (`database=None`) and starts no threads.
 """
 
 import os
@@ -30,10 +40,11 @@ from schemathesis.specs.openapi.checks import ignored_auth, positive_data_accept
 from nexus.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+schema.config.phases.coverage.enabled = bool(os.environ.get("NEXUS_FUZZ_DEEP"))
 
 JSON = "application/json"
 FUZZ_SETTINGS = settings(
-    max_examples=4,
+    max_examples=int(os.environ.get("NEXUS_FUZZ_EXAMPLES", "10")),
     deadline=None,
     derandomize=True,
     database=None,
@@ -79,10 +90,6 @@ def _assert_no_foreign_data(response, markers, case):
     )
 
 
-@pytest.mark.skipif(
-    not os.environ.get("NEXUS_FUZZ"),
-    reason="opt-in (NEXUS_FUZZ=1) until the open findings listed in issue 10 are fixed",
-)
 @pytest.mark.django_db
 @schema.parametrize()
 @FUZZ_SETTINGS
