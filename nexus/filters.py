@@ -10,7 +10,9 @@ noticing:
 - `?company=0.5` (not a whole number, where the schema says integer),
 - `?company=1&company=2` (one value expected),
 - `?search=a%00b` (a null character; DRF answers with a bare list, not the
-  `Error` object of the schema).
+  `Error` object of the schema),
+- `?updated_at__lte=0278-01-25T02:35:58-22:43` (an offset Python reads but
+  PostgreSQL refuses: a 500 there). Times are compared in UTC.
 
 `FilterBackend` answers those with a 400 and a message per parameter, like any
 other bad input: `{"updated_at__lte": ["This field may not be blank."]}`. It
@@ -22,6 +24,8 @@ means any name) and the browsable API's filter form, which sends every field,
 blank ones included (there a blank field means "any"). Pages build their
 FilterSets themselves and are not affected.
 """
+
+from datetime import UTC, datetime
 
 from django import forms
 from django.db import models
@@ -104,6 +108,19 @@ def raw_value_errors(filterset) -> dict[str, list[str]]:
     return found
 
 
+def times_in_utc(cleaned_data: dict) -> dict[str, list[str]]:
+    """Turn each date-time value into UTC, in place; messages for those that fall
+    outside the years a date-time can hold once turned."""
+    found: dict[str, list[str]] = {}
+    for name, value in cleaned_data.items():
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            try:
+                cleaned_data[name] = value.astimezone(UTC)
+            except OverflowError:
+                found[name] = [_("Enter a valid date/time.")]
+    return found
+
+
 class FilterBackend(DjangoFilterBackend):
     """django-filter's backend, strict about values the schema calls invalid."""
 
@@ -119,6 +136,8 @@ class FilterBackend(DjangoFilterBackend):
             return queryset
         valid = filterset.is_valid()
         errors = {} if is_browsable(request) else raw_value_errors(filterset)
+        if valid:
+            errors.update(times_in_utc(filterset.form.cleaned_data))
         if not valid or errors:
             detail = (
                 {} if valid else utils.translate_validation(filterset.errors).detail

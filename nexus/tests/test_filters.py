@@ -28,6 +28,11 @@ pytestmark = pytest.mark.django_db
         ("/api/networks/?vlan=0.5", "vlan", "whole number"),
         ("/api/companies/?account_number=1&account_number=2", "account_number", "once"),
         ("/api/canned-responses/?search=a%00b", "search", "Null characters"),
+        (
+            "/api/companies/?updated_at__lte=0001-01-01T00:00:00%2B23:00",
+            "updated_at__lte",
+            "valid date/time",
+        ),
     ],
 )
 def test_invalid_filter_value_is_a_400_with_a_field_message(
@@ -54,6 +59,17 @@ def test_valid_filters_still_filter(admin_api):
         admin_api.get("/api/companies/?status=active&status=inactive").status_code
         == 200
     )
+
+
+def test_time_offsets_postgresql_refuses_are_compared_in_utc(admin_api):
+    """PostgreSQL refuses offsets past 15:59 (a 500 before); the filter now
+    compares in UTC."""
+    company = CompanyFactory()
+    response = admin_api.get(
+        "/api/companies/?updated_at__gte=0278-01-25T02:35:58-22:43"
+    )
+    assert response.status_code == 200, response.content
+    assert company.pk in [row["id"] for row in response.json()["results"]]
 
 
 def test_blank_text_filter_means_any(admin_api):

@@ -54,6 +54,22 @@ FUZZ_SETTINGS = settings(
 EXCLUDED = [positive_data_acceptance, ignored_auth]
 
 
+@pytest.fixture(autouse=True)
+def _one_database_connection():
+    """schemathesis calls the WSGI application itself, not Django's test client, so
+    each request fires `close_old_connections`; inside the test's transaction that
+    closes the connection (on PostgreSQL — SQLite's in-memory one is kept), and every
+    later query fails. Detach it for the test, as Django's test client does."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def principals(make_user, portal_user_for):
     from accounts.choices import Role
