@@ -9,6 +9,7 @@ noticing:
 - `?online=maybe` (not a boolean),
 - `?company=0.5` (not a whole number, where the schema says integer),
 - `?company=1&company=2` (one value expected),
+- `?ip=nonsense` on an IP address column (PostgreSQL: a 500),
 - `?search=a%00b` (a null character; DRF answers with a bare list, not the
   `Error` object of the schema),
 - `?updated_at__lte=0278-01-25T02:35:58-22:43` (an offset Python reads but
@@ -67,23 +68,35 @@ def is_browsable(request) -> bool:
     return getattr(renderer, "format", None) == "api"
 
 
-def use_integer_fields(filterset) -> None:
-    """drf-spectacular documents a number filter on an integer column (ids,
-    account numbers) as `integer`; make it validate as one (django-filter's
-    NumberFilter reads a decimal, so `?company=0.5` used to match nothing)."""
+def use_typed_fields(filterset) -> None:
+    """Validate a filter value as what its column holds.
+
+    - drf-spectacular documents a number filter on an integer column (ids,
+      account numbers) as `integer`; django-filter reads a decimal, so
+      `?company=0.5` matched nothing instead of being refused.
+    - A text filter on an IP address column passed any text to the database;
+      PostgreSQL's `inet` refuses a non-address with a 500 (SQLite compared text).
+    """
     model = filterset._meta.model or filterset.queryset.model
     for f in filterset.filters.values():
+        if not isinstance(f.field_name, str):
+            continue
+        column = target_field(model, f.field_name)
         if (
             type(f) is filters.NumberFilter
             and f.field_class is forms.DecimalField
-            and isinstance(f.field_name, str)
-            and isinstance(
-                target_field(model, f.field_name),
-                models.IntegerField | models.AutoField,
-            )
+            and isinstance(column, models.IntegerField | models.AutoField)
         ):
             f.field_class = forms.IntegerField
-            f.__dict__.pop("_field", None)  # a copy of one built for the schema
+        elif (
+            type(f) is filters.CharFilter
+            and f.lookup_expr == "exact"
+            and isinstance(column, models.GenericIPAddressField)
+        ):
+            f.field_class = forms.GenericIPAddressField
+        else:
+            continue
+        f.__dict__.pop("_field", None)  # a copy of one built for the schema
 
 
 def raw_value_errors(filterset) -> dict[str, list[str]]:
@@ -127,7 +140,7 @@ class FilterBackend(DjangoFilterBackend):
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is not None:
-            use_integer_fields(filterset)
+            use_typed_fields(filterset)
         return filterset
 
     def filter_queryset(self, request, queryset, view):

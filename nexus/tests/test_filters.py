@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
         ("/api/threads/?member=0.5", "member", "whole number"),
         ("/api/locations/?account_number=0.5", "account_number", "whole number"),
         ("/api/networks/?vlan=0.5", "vlan", "whole number"),
+        ("/api/hosts/?ip=not-an-ip", "ip", "IPv4 or IPv6"),
         ("/api/companies/?account_number=1&account_number=2", "account_number", "once"),
         ("/api/canned-responses/?search=a%00b", "search", "Null characters"),
         (
