@@ -291,8 +291,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "nexus.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        # Refuse blank, malformed and repeated filter values with a 400 (issue 10).
+        "nexus.filters.FilterBackend",
+        "nexus.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": [

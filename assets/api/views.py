@@ -120,7 +120,7 @@ class AssetViewSet(viewsets.ModelViewSet):
             return queryset
         params = self.request.query_params
         for backend in self.filter_backends:
-            if backend is DjangoFilterBackend and params.keys().isdisjoint(
+            if issubclass(backend, DjangoFilterBackend) and params.keys().isdisjoint(
                 AssetFilterSet.base_filters
             ):
                 continue
