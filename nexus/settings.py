@@ -154,6 +154,9 @@ else:
 # per connection); turn off behind a pooler in transaction mode that does not
 # support prepared statements (PgBouncer < 1.21, or max_prepared_statements=0).
 NEXUS_API_PREPARED_STATEMENTS = env.bool("NEXUS_API_PREPARED_STATEMENTS", default=True)
+# How long a sync run's start and end writes wait for the database to come back
+# (a PostgreSQL restart or failover) before the run is left to the reaper.
+NEXUS_SYNC_DB_RETRY_SECONDS = env.float("NEXUS_SYNC_DB_RETRY_SECONDS", default=60.0)
 
 # ------------------------------------------------------------------------------
 # Cache and Celery: Redis with REDIS_URL, else shared file cache + filesystem broker
