@@ -64,7 +64,9 @@ class NexusRouter(DefaultRouter):
                 grouped.append((segment, groups[segment]))
             groups[segment].append(
                 URLPattern(
-                    RegexPattern("^" + rest, name=url.pattern.name, is_endpoint=True),
+                    _SegmentRestPattern(
+                        "^" + rest, name=url.pattern.name, is_endpoint=True
+                    ),
                     url.callback,
                     url.default_args,
                     url.name,
@@ -76,6 +78,16 @@ class NexusRouter(DefaultRouter):
             else re_path(rf"^{item[0]}", include(item[1]))  # [A-Za-z0-9_-]: literal
             for item in grouped
         ]
+
+
+class _SegmentRestPattern(RegexPattern):
+    """The part of a router pattern after its first segment: it starts with "/"
+    on purpose (the segment's include() stops before the slash so that
+    `assets`, `assets/` and `assets.json` share one prefix), so Django's
+    "route beginning with a '/'" warning (urls.W002) does not apply."""
+
+    def _check_pattern_startswith_slash(self):
+        return []
 
 
 # A literal first segment, then "/", "/?", "\." or the end of the pattern.
