@@ -2,9 +2,9 @@
 
 An API request with an API key (`X-API-Key`, or `Authorization: Bearer nx_…`)
 or a JWT (`Authorization: Bearer …`) is authenticated by DRF from that header
-alone: it has no use for a session, the session user, CSRF (DRF exempts its
-views; session-authenticated API calls still get DRF's own CSRF check), flash
-messages or htmx details. Each wrapper below runs the
+alone: it has no use for a session, the session user, flash messages or htmx
+details. (CSRF stays Django's own middleware for every request: `check --deploy`
+requires it by name, and DRF's views are exempt from it anyway.) Each wrapper below runs the
 Django/third-party middleware it names for every other request (pages, the
 admin, the browsable API used with a session, API calls without a header) and
 passes such API requests straight on, saving their per-request cost.
@@ -16,7 +16,6 @@ Security headers (SecurityMiddleware, X-Frame-Options), request ids, locale
 from django.contrib.auth import middleware as auth_middleware
 from django.contrib.messages import middleware as messages_middleware
 from django.contrib.sessions import middleware as sessions_middleware
-from django.middleware import csrf
 from django_htmx import middleware as htmx_middleware
 
 
@@ -42,10 +41,6 @@ class PageOnlyMixin:
 
 
 class SessionMiddleware(PageOnlyMixin, sessions_middleware.SessionMiddleware):
-    pass
-
-
-class CsrfViewMiddleware(PageOnlyMixin, csrf.CsrfViewMiddleware):
     pass
 
 
