@@ -16,7 +16,8 @@ from django.contrib.postgres.search import (
     SearchVector,
     TrigramWordSimilarity,
 )
-from django.db import connections
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connections, transaction
 from django.db.models import (
     Case,
     Exists,
@@ -29,6 +30,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 
@@ -257,6 +259,12 @@ def fetch_search_page(queryset) -> list:
     rows = plain.model._base_manager.filter(pk__in=[pk for pk, _, _ in hits])
     rows.query.select_related = query.select_related
     rows.query.deferred_loading = query.deferred_loading
+    joined = _forward_relations(queryset)
+    if joined and rows.query.select_related is not True:
+        # Only the page's rows are read here, so their categories, authors and
+        # versions come joined instead of as one prefetch query each (the
+        # caller's prefetch then finds them loaded).
+        rows = rows.select_related(*joined)
     by_id = {
         row.pk: row
         for row in rows.annotate(search_snippet=_headline(tiers.query)).order_by()
@@ -268,6 +276,22 @@ def fetch_search_page(queryset) -> list:
             row.search_tier, row.search_rank = tier, rank
             page.append(row)
     return page
+
+
+def _forward_relations(queryset) -> list[str]:
+    """The caller's prefetches that are plain foreign keys (or one-to-one) of
+    the model itself."""
+    names = []
+    for lookup in queryset._prefetch_related_lookups:
+        if not isinstance(lookup, str) or LOOKUP_SEP in lookup:
+            continue
+        try:
+            field = queryset.model._meta.get_field(lookup)
+        except FieldDoesNotExist:
+            continue
+        if field.concrete and (field.many_to_one or field.one_to_one):
+            names.append(lookup)
+    return names
 
 
 def _headline(query: SearchQuery) -> SearchHeadline:
@@ -285,10 +309,23 @@ def _headline(query: SearchQuery) -> SearchHeadline:
 
 
 def count_search(queryset) -> int:
-    """Matches of a search, counted up to SEARCH_COUNT_CAP."""
+    """Matches of a search, counted up to SEARCH_COUNT_CAP.
+
+    With the LIMIT, PostgreSQL's planner prefers a sequential scan that stops
+    after SEARCH_COUNT_CAP matches, not knowing that testing each row means
+    reading its (TOASTed) search vector: for a common word that is 2-3× slower
+    than the GIN bitmap scan (bench/kb_search.py: 22 ms against 9 ms). So the
+    count is planned with sequential scans discouraged, for this statement only
+    (SET LOCAL in a transaction, set back right after the count)."""
     capped = queryset._chain()
     capped._search_tiers = None
-    return capped.order_by().values("pk")[:SEARCH_COUNT_CAP].count()
+    capped = capped.order_by().values("pk")[:SEARCH_COUNT_CAP]
+    with transaction.atomic(using=capped.db, savepoint=False):
+        with connections[capped.db].cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            count = capped.count()
+            cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
+    return count
 
 
 def _corrected(text: str, *, using: str) -> str | None:

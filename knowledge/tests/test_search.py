@@ -298,3 +298,63 @@ def test_postgres_word_table_follows_new_titles(editor):
 
     ArticleFactory(title="Walrus tusks", author=editor)
     assert SearchWord.objects.filter(word__in=["walrus", "tusks"]).count() == 2
+
+
+@on_postgres
+def test_postgres_api_search_counts_once_without_a_sequential_scan(editor, admin_api):
+    """The API's capped count is one COUNT statement planned with sequential
+    scans discouraged (a seq scan reads every candidate's TOASTed vector), and
+    the setting is put back at once, also inside an outer transaction."""
+    for n in range(3):
+        ArticleFactory(title=f"Kestrel {n}", body="falcon notes", author=editor)
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_api.get("/api/knowledge", {"q": "kestrel", "limit": 2})
+    assert response.status_code == 200
+    assert response.json()["count"] == 3
+    assert len(response.json()["results"]) == 2
+    sqls = [q["sql"] for q in queries]
+    counts = [i for i, sql in enumerate(sqls) if sql.startswith("SELECT COUNT(*)")]
+    assert len(counts) == 1
+    assert sqls[counts[0] - 1] == "SET LOCAL enable_seqscan = off"
+    assert sqls[counts[0] + 1] == "SET LOCAL enable_seqscan TO DEFAULT"
+    with connection.cursor() as cursor:  # still in the test's transaction
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sqls[counts[0]])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
+    assert "knowledge_article_search_gin" in plan
+    assert "Seq Scan" not in plan
+
+
+@on_postgres
+def test_postgres_api_search_joins_the_pages_foreign_keys(editor, admin_api):
+    """A searched page reads its rows by id, so category, author, owner and
+    versions come joined to them, not as a prefetch query each; the response
+    is the same as the plain list's."""
+    from knowledge.tests.factories import CategoryFactory
+
+    for n in range(3):
+        ArticleFactory(
+            title=f"Osprey {n}",
+            body="fish",
+            author=editor,
+            owner=editor,
+            category=CategoryFactory(),
+        )
+    with CaptureQueriesContext(connection) as queries:
+        found = admin_api.get("/api/knowledge", {"q": "osprey"}).json()["results"]
+    listed = admin_api.get("/api/knowledge").json()["results"]
+    sqls = [q["sql"] for q in queries]
+    assert not [s for s in sqls if s.startswith('SELECT "knowledge_category"')]
+    assert not [s for s in sqls if 'FROM "accounts_user"' in s.split("WHERE")[0]]
+    assert not [s for s in sqls if s.startswith('SELECT "knowledge_articleversion"')]
+    by_id = {row["id"]: row for row in listed}
+    assert len(found) == 3
+    for row in found:
+        expected = {k: v for k, v in by_id[row["id"]].items() if k != "snippet"}
+        assert {k: v for k, v in row.items() if k != "snippet"} == expected
+        assert row["category"]["name"].startswith("Category")
+        assert row["author"]["id"] == editor.pk
+        assert row["version"] is not None or row["latest_version"] is not None
