@@ -121,3 +121,39 @@ class NullableNestedSerializer(OpenApiSerializerFieldExtension):
         ):
             schema = append_meta(schema, {"nullable": True})
         return schema
+
+
+UNICODE_SLUG = "x-nexus-unicode-slug"
+
+
+class UnicodeSlugField(OpenApiSerializerFieldExtension):
+    """A slug that allows Unicode (`SlugField(allow_unicode=True)`: Greek article
+    titles give Greek slugs) gets DRF's `^[-\\w]+$` as its schema pattern, but
+    OpenAPI patterns are ECMA-262, where `\\w` is ASCII only, so the schema
+    rejected slugs the API rightly sends. Such slugs are marked here and lose the
+    pattern in `drop_unicode_slug_patterns` (drf-spectacular adds validator
+    patterns after the extensions run); ASCII-only slugs keep theirs."""
+
+    target_class = "rest_framework.fields.SlugField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(
+            self.target, direction, bypass_extensions=True
+        )
+        if schema is not None and getattr(self.target, "allow_unicode", False):
+            schema = {**schema, UNICODE_SLUG: True}
+        return schema
+
+
+def drop_unicode_slug_patterns(result, generator, request, public):
+    """Postprocessing hook: see `UnicodeSlugField`."""
+    for component in result.get("components", {}).get("schemas", {}).values():
+        for prop in component.get("properties", {}).values():
+            if prop.pop(UNICODE_SLUG, False):
+                prop.pop("pattern", None)
+                prop.setdefault(
+                    "description",
+                    "Letters (any script), digits, hyphens and underscores.",
+                )
+    return result

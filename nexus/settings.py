@@ -349,6 +349,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "nexus.schema.add_error_responses",
+        "nexus.schema.drop_unicode_slug_patterns",
     ],
     "APPEND_COMPONENTS": {
         "securitySchemes": {
