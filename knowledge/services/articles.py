@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 
 from tickets.choices import EventChannel
 
-from .choices import ArticleStatus, ArticleVisibility, ExtractionStatus, MessageRole
-from .extraction import ExtractionError, extract_text
-from .models import (
+from ..choices import ArticleStatus, ArticleVisibility, ExtractionStatus, MessageRole
+from ..extraction import ExtractionError, extract_text
+from ..models import (
     Article,
     ArticleAttachment,
     ArticleVersion,
@@ -25,9 +25,9 @@ from .models import (
     AssistantSession,
     SessionDocument,
 )
-from .rendering import markdown_to_text, render_markdown
-from .search import index_article
-from .uploads import EXTRACTABLE_KINDS, kind_for, safe_filename, validate_upload
+from ..rendering import markdown_to_text, render_markdown
+from ..search import index_article
+from ..uploads import EXTRACTABLE_KINDS, kind_for, safe_filename, validate_upload
 
 CONTENT_FIELDS = ("title", "summary", "body")
 META_FIELDS = (
@@ -310,7 +310,7 @@ def add_article_attachment(article: Article, *, upload, by) -> ArticleAttachment
     attachment.save()
     Article.objects.filter(pk=article.pk).update(updated_at=timezone.now())
     if attachment.extraction_status == ExtractionStatus.PENDING:
-        from .tasks import extract_attachment_text_task
+        from ..tasks import extract_attachment_text_task
 
         transaction.on_commit(
             lambda: _queue(extract_attachment_text_task, attachment.pk)
@@ -544,7 +544,7 @@ def add_session_document(session: AssistantSession, *, upload) -> SessionDocumen
     document.file.save(document.original_name, upload, save=False)
     document.save()
     if document.extraction_status == ExtractionStatus.PENDING:
-        from .tasks import extract_document_text_task
+        from ..tasks import extract_document_text_task
 
         transaction.on_commit(lambda: _queue(extract_document_text_task, document.pk))
     return document
@@ -556,7 +556,7 @@ def ask_assistant(session: AssistantSession, *, question: str) -> AssistantMessa
     Not one transaction: the provider may take many seconds over HTTP, and a
     database transaction must not stay open that long. Nothing is stored when the
     provider fails (ProviderError reaches the caller)."""
-    from .assistant import active_provider, retrieve_passages
+    from ..assistant import active_provider, retrieve_passages
 
     question = (question or "").strip()
     if not question:
