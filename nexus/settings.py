@@ -5,6 +5,7 @@ from pathlib import Path
 
 import environ
 import orjson
+from csp.constants import NONE, SELF, UNSAFE_HASHES, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "django_guid",
+    "csp",
     "axes",
     "simple_history",
     "import_export",
@@ -90,6 +92,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "nexus.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -428,6 +431,30 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Content-Security-Policy (django-csp) on every response: script only from our
+# own static files (templates carry no inline script or handler; nexus/ui.js
+# does their work from data attributes), no eval (htmx runs with allowEval off).
+# Inline styles stay allowed: templates and htmx's indicator styles use them.
+# script-src-attr: the one inline handler left in a third-party template,
+# django-import-export's "Select all" box on the admin export page, by its hash
+# (nexus/tests/test_csp.py fails if that handler's text changes).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "script-src-attr": [
+            UNSAFE_HASHES,
+            "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='",  # the handler's text
+        ],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "img-src": [SELF, "data:"],
+        "style-src": [SELF, UNSAFE_INLINE],
+    },
+}
 
 # ------------------------------------------------------------------------------
 # Integrations (defaults; connections are editable in the admin)
