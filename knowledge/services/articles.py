@@ -1,8 +1,6 @@
-"""Writes for the knowledge base (STYLE R6): versions, publishing, attachments,
-votes. Every change of an article's text is a new ArticleVersion."""
+"""Writes of articles (STYLE R6): versions, publishing, votes. Every change of an
+article's text is a new ArticleVersion."""
 
-import hashlib
-import logging
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -12,22 +10,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from tickets.choices import EventChannel
-
-from ..choices import ArticleStatus, ArticleVisibility, ExtractionStatus, MessageRole
-from ..extraction import ExtractionError, extract_text
-from ..models import (
-    Article,
-    ArticleAttachment,
-    ArticleVersion,
-    ArticleVote,
-    AssistantMessage,
-    AssistantSession,
-    SessionDocument,
-)
+from ..choices import ArticleStatus, ArticleVisibility
+from ..models import Article, ArticleVersion, ArticleVote
 from ..rendering import markdown_to_text, render_markdown
 from ..search import index_article
-from ..uploads import EXTRACTABLE_KINDS, kind_for, safe_filename, validate_upload
+from .links import TICKET_FIELD, set_article_tickets
 
 CONTENT_FIELDS = ("title", "summary", "body")
 META_FIELDS = (
@@ -39,14 +26,6 @@ META_FIELDS = (
     "slug",
 )
 M2M_FIELDS = ("tags", "companies", "related_assets")
-# Linked tickets are set apart (set_article_tickets): each change is recorded on
-# the ticket's timeline, and links the editor cannot see are kept.
-TICKET_FIELD = "related_tickets"
-
-# The field name the ticket timeline shows for link changes.
-TICKET_EVENT_FIELD = "knowledge_articles"
-
-logger = logging.getLogger(__name__)
 
 
 def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
@@ -285,95 +264,6 @@ def delete_article(article: Article) -> None:
 
 
 @transaction.atomic
-def add_article_attachment(article: Article, *, upload, by) -> ArticleAttachment:
-    """Store a checked upload under a random name and queue its text extraction."""
-    kind = validate_upload(upload)
-    upload.seek(0)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    attachment = ArticleAttachment(
-        article=article,
-        original_name=safe_filename(upload.name),
-        content_type=kind.content_type,
-        size=upload.size,
-        sha256=digest.hexdigest(),
-        uploaded_by=by,
-        extraction_status=(
-            ExtractionStatus.PENDING
-            if kind.name in EXTRACTABLE_KINDS
-            else ExtractionStatus.SKIPPED
-        ),
-    )
-    attachment.file.save(attachment.original_name, upload, save=False)
-    attachment.save()
-    Article.objects.filter(pk=article.pk).update(updated_at=timezone.now())
-    if attachment.extraction_status == ExtractionStatus.PENDING:
-        from ..tasks import extract_attachment_text_task
-
-        transaction.on_commit(
-            lambda: _queue(extract_attachment_text_task, attachment.pk)
-        )
-    return attachment
-
-
-def _queue(task, pk: int) -> None:
-    """With the broker down, extract in this process (size-capped) rather than fail
-    the upload that is already saved, or leave its text PENDING for good."""
-    from kombu.exceptions import OperationalError as BrokerError
-
-    try:
-        task.delay(pk)
-    except BrokerError as exc:
-        logger.warning("broker unavailable (%s): extracting %s inline", exc, pk)
-        task.apply(args=(pk,), throw=False)
-
-
-def _extract_into(obj) -> None:
-    kind = kind_for(obj.original_name)
-    if kind is None or kind.name not in EXTRACTABLE_KINDS:
-        obj.text, obj.extraction_status, obj.extraction_error = (
-            "",
-            ExtractionStatus.SKIPPED,
-            "",
-        )
-        return
-    try:
-        with obj.file.open("rb") as handle:
-            data = handle.read()
-        obj.text = extract_text(data, kind.name)
-        obj.extraction_status, obj.extraction_error = ExtractionStatus.DONE, ""
-    except (ExtractionError, OSError) as exc:
-        obj.text, obj.extraction_status = "", ExtractionStatus.FAILED
-        obj.extraction_error = str(exc)[:300]
-
-
-@transaction.atomic
-def extract_attachment_text(attachment: ArticleAttachment) -> ArticleAttachment:
-    """Read the file's text and re-index its article; safe to run again."""
-    _extract_into(attachment)
-    attachment.save(update_fields=["text", "extraction_status", "extraction_error"])
-    index_article(attachment.article_id)
-    return attachment
-
-
-@transaction.atomic
-def delete_attachment(attachment: ArticleAttachment) -> None:
-    article_id = attachment.article_id
-    attachment.delete()
-    index_article(article_id)
-
-
-@transaction.atomic
-def extract_document_text(document: SessionDocument) -> SessionDocument:
-    """Read an assistant session document's text; safe to run again."""
-    _extract_into(document)
-    document.save(update_fields=["text", "extraction_status", "extraction_error"])
-    return document
-
-
-@transaction.atomic
 def vote_article(article: Article, *, user, helpful: bool) -> Article:
     """Record (or change) one person's vote and refresh the article's counts."""
     ArticleVote.objects.update_or_create(
@@ -405,204 +295,3 @@ def suggest_articles(text: str, *, user, limit: int = 5) -> list[Article]:
         .search(text, mode="any")
         .select_related("category")[:limit]
     )
-
-
-def _readable_by_ticket_company(article: Article, ticket) -> bool:
-    """Whether the ticket's client may read the article (else the timeline line
-    that names it is internal, so a client never learns an internal title)."""
-    if article.status != ArticleStatus.PUBLISHED or ticket.company_id is None:
-        return False
-    if article.visibility == ArticleVisibility.PORTAL:
-        return True
-    return (
-        article.visibility == ArticleVisibility.COMPANIES
-        and article.companies.filter(pk=ticket.company_id).exists()
-    )
-
-
-def _record_ticket_link(article: Article, ticket, *, by, channel, linked: bool):
-    from tickets.choices import TicketEventKind
-    from tickets.services import record_event
-
-    record_event(
-        ticket,
-        kind=TicketEventKind.CHANGED,
-        channel=channel or EventChannel.PAGE,
-        by=by,
-        field=TICKET_EVENT_FIELD,
-        old="" if linked else article.title,
-        new=article.title if linked else "",
-        is_internal=not _readable_by_ticket_company(article, ticket),
-    )
-
-
-def _check_linkable(article: Article, ticket, *, by) -> None:
-    from tickets.models import Ticket
-
-    if not Ticket.objects.visible_to(by).filter(pk=ticket.pk).exists():
-        raise ValidationError({"ticket": _("You cannot see this ticket.")})
-    if not Article.objects.visible_to(by).filter(pk=article.pk).exists():
-        raise ValidationError({"article": _("You cannot see this article.")})
-
-
-@transaction.atomic
-def link_article_to_ticket(article: Article, *, ticket, by, channel: str = ""):
-    """Link an article to a ticket (both must be visible to `by`); the ticket's
-    timeline records it. Linking twice changes nothing."""
-    _check_linkable(article, ticket, by=by)
-    through = Article.related_tickets.through
-    _, created = through.objects.get_or_create(article=article, ticket=ticket)
-    if created:
-        _record_ticket_link(article, ticket, by=by, channel=channel, linked=True)
-    return article
-
-
-@transaction.atomic
-def unlink_article_from_ticket(article: Article, *, ticket, by, channel: str = ""):
-    """Remove an article's link to a ticket; the ticket's timeline records it."""
-    _check_linkable(article, ticket, by=by)
-    through = Article.related_tickets.through
-    deleted, _ = through.objects.filter(article=article, ticket=ticket).delete()
-    if deleted:
-        _record_ticket_link(article, ticket, by=by, channel=channel, linked=False)
-    return article
-
-
-@transaction.atomic
-def set_article_tickets(
-    article: Article, *, tickets: Iterable, by, channel: str = ""
-) -> Article:
-    """Make the tickets `by` can see that are linked to the article exactly
-    `tickets`. Links to tickets outside `by`'s scope are kept: an editor scoped
-    to one department must not silently drop another department's links."""
-    from tickets.models import Ticket
-
-    wanted = {ticket.pk: ticket for ticket in tickets}
-    visible = Ticket.objects.visible_to(by)
-    outside = set(wanted) - set(
-        visible.filter(pk__in=wanted).values_list("pk", flat=True)
-    )
-    if outside:
-        raise ValidationError(
-            {TICKET_FIELD: _("You cannot link a ticket you cannot see.")}
-        )
-    current = {
-        ticket.pk: ticket
-        for ticket in visible.filter(knowledge_articles=article).only(
-            "pk", "number", "company_id"
-        )
-    }
-    through = Article.related_tickets.through
-    added = [wanted[pk] for pk in wanted.keys() - current.keys()]
-    removed = [current[pk] for pk in current.keys() - wanted.keys()]
-    through.objects.bulk_create(
-        [through(article=article, ticket=ticket) for ticket in added],
-        ignore_conflicts=True,
-    )
-    through.objects.filter(
-        article=article, ticket_id__in=[ticket.pk for ticket in removed]
-    ).delete()
-    for ticket in sorted(added, key=lambda t: t.pk):
-        _record_ticket_link(article, ticket, by=by, channel=channel, linked=True)
-    for ticket in sorted(removed, key=lambda t: t.pk):
-        _record_ticket_link(article, ticket, by=by, channel=channel, linked=False)
-    return article
-
-
-MAX_SESSION_DOCUMENTS = 10
-MAX_QUESTION_CHARS = 4000
-
-
-@transaction.atomic
-def start_assistant_session(*, user, title: str = "") -> AssistantSession:
-    """Open a new conversation for `user`."""
-    return AssistantSession.objects.create(user=user, title=title.strip()[:200])
-
-
-@transaction.atomic
-def add_session_document(session: AssistantSession, *, upload) -> SessionDocument:
-    """Store a checked file in a session and queue its text extraction."""
-    if session.documents.count() >= MAX_SESSION_DOCUMENTS:
-        raise ValidationError(
-            {
-                "file": _("A session holds at most %(n)s documents.")
-                % {"n": MAX_SESSION_DOCUMENTS}
-            }
-        )
-    kind = validate_upload(upload)
-    document = SessionDocument(
-        session=session,
-        original_name=safe_filename(upload.name),
-        content_type=kind.content_type,
-        size=upload.size,
-        extraction_status=(
-            ExtractionStatus.PENDING
-            if kind.name in EXTRACTABLE_KINDS
-            else ExtractionStatus.SKIPPED
-        ),
-    )
-    document.file.save(document.original_name, upload, save=False)
-    document.save()
-    if document.extraction_status == ExtractionStatus.PENDING:
-        from ..tasks import extract_document_text_task
-
-        transaction.on_commit(lambda: _queue(extract_document_text_task, document.pk))
-    return document
-
-
-def ask_assistant(session: AssistantSession, *, question: str) -> AssistantMessage:
-    """Answer a question in a session and store both messages.
-
-    Not one transaction: the provider may take many seconds over HTTP, and a
-    database transaction must not stay open that long. Nothing is stored when the
-    provider fails (ProviderError reaches the caller)."""
-    from ..assistant import active_provider, retrieve_passages
-
-    question = (question or "").strip()
-    if not question:
-        raise ValidationError({"content": _("Ask a question.")})
-    if len(question) > MAX_QUESTION_CHARS:
-        raise ValidationError(
-            {
-                "content": _("Keep the question under %(n)s characters.")
-                % {"n": MAX_QUESTION_CHARS}
-            }
-        )
-    provider = active_provider()
-    limit = provider.config.max_passages if provider.config else 5
-    passages = retrieve_passages(
-        question, user=session.user, session=session, limit=limit
-    )
-    history = [
-        {"role": m.role, "content": m.content}
-        for m in session.messages.order_by("-id")[:8]
-    ][::-1]
-    answer = provider.answer(question, passages, history)
-    return _store_exchange(
-        session,
-        question=question,
-        answer=answer.content,
-        citations=answer.citations,
-        provider=provider.config.name if provider.config else provider.name,
-    )
-
-
-@transaction.atomic
-def _store_exchange(
-    session, *, question, answer, citations, provider
-) -> AssistantMessage:
-    AssistantMessage.objects.create(
-        session=session, role=MessageRole.USER, content=question
-    )
-    reply = AssistantMessage.objects.create(
-        session=session,
-        role=MessageRole.ASSISTANT,
-        content=answer,
-        citations=citations,
-        provider=provider[:100],
-    )
-    fields = {"updated_at": timezone.now()}
-    if not session.title:
-        fields["title"] = session.title = question[:200]
-    AssistantSession.objects.filter(pk=session.pk).update(**fields)
-    return reply
