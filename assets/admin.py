@@ -2,23 +2,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ExportActionMixin, ImportMixin
+from import_export.admin import ImportMixin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
+from nexus.admin import ScopedAdminMixin, ScopedExportActionMixin
 from nexus.exports import SafeCSV, SafeXLSX
 
 from .forms import LicenceAssignmentAdminForm, LicenceSeatsFormSet
 from .models import Asset, Licence, LicenceAssignment, Software
 from .resources import AssetResource
 from .services import assign_licence_seat
-
-
-class ScopedAdminMixin:
-    """Every changelist starts from visible_to(user).for_list() (STYLE R15)."""
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user).for_list()
 
 
 class LicenceAssignmentInline(admin.TabularInline):
@@ -45,7 +39,9 @@ class AssetLicenceInline(admin.TabularInline):
 
 
 @admin.register(Asset)
-class AssetAdmin(ScopedAdminMixin, ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
+class AssetAdmin(
+    ScopedAdminMixin, ImportMixin, ScopedExportActionMixin, SimpleHistoryAdmin
+):
     resource_classes = [AssetResource]
     import_formats = [base_formats.CSV]
     export_formats = [SafeCSV, SafeXLSX]  # formula-safe (nexus.exports)
@@ -140,14 +136,6 @@ class AssetAdmin(ScopedAdminMixin, ImportMixin, ExportActionMixin, SimpleHistory
         ),
         (_("Timestamps"), {"fields": ("created_at", "updated_at")}),
     )
-
-    def get_valid_export_item_pks(self, request):
-        # import-export 4.4 still calls this itself when an export chosen from the
-        # action menu is posted, and its base version warns that it is deprecated
-        # (removed in v5) and lists every pk in the table. The supported hook,
-        # get_queryset(), already scopes the rows exported (ScopedAdminMixin); the
-        # pks accepted from the form come from the same queryset.
-        return self.get_queryset(request).values_list("pk", flat=True)
 
 
 @admin.register(Software)

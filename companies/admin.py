@@ -6,11 +6,12 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from import_export.admin import ExportActionMixin, ImportMixin
+from import_export.admin import ImportMixin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
 from contacts.models import Contact
+from nexus.admin import ScopedAdminMixin, ScopedExportActionMixin
 from nexus.exports import SafeCSV, SafeXLSX
 
 from .forms import AdjustCreditsForm, CompanyAdminForm
@@ -29,13 +30,6 @@ from .resources import CompanyResource
 from .services import LEDGER_SERVICES, delete_company, reserve_account_number
 
 LEDGER_PREVIEW_ROWS = 20
-
-
-class ScopedAdminMixin:
-    """Every changelist starts from visible_to(user).for_list() (STYLE R15)."""
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user).for_list()
 
 
 class LocationInline(admin.TabularInline):
@@ -86,7 +80,7 @@ def company_delete_blockers(company: Company) -> list[str]:
 
 @admin.register(Company)
 class CompanyAdmin(
-    ScopedAdminMixin, ImportMixin, ExportActionMixin, SimpleHistoryAdmin
+    ScopedAdminMixin, ImportMixin, ScopedExportActionMixin, SimpleHistoryAdmin
 ):
     form = CompanyAdminForm
     resource_classes = [CompanyResource]

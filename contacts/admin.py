@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ExportActionMixin, ImportMixin
+from import_export.admin import ImportMixin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
+from nexus.admin import ScopedExportActionMixin
 from nexus.exports import SafeCSV, SafeXLSX
 
 from .models import Contact
@@ -11,7 +12,7 @@ from .resources import ContactResource
 
 
 @admin.register(Contact)
-class ContactAdmin(ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
+class ContactAdmin(ImportMixin, ScopedExportActionMixin, SimpleHistoryAdmin):
     resource_classes = [ContactResource]
     import_formats = [base_formats.CSV]
     export_formats = [SafeCSV, SafeXLSX]  # formula-safe (nexus.exports)

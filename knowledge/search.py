@@ -17,7 +17,7 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.core.exceptions import FieldDoesNotExist
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import (
     Case,
     Exists,
@@ -315,17 +315,23 @@ def count_search(queryset) -> int:
     after SEARCH_COUNT_CAP matches, not knowing that testing each row means
     reading its (TOASTed) search vector: for a common word that is 2-3× slower
     than the GIN bitmap scan (bench/kb_search.py: 22 ms against 9 ms). So the
-    count is planned with sequential scans discouraged, for this statement only
-    (SET LOCAL in a transaction, set back right after the count)."""
+    count is planned with sequential scans discouraged, for this statement only:
+    SET LOCAL, the count and the reset go as one string, one round trip (a
+    multi-statement string is one implicit transaction; inside a caller's
+    transaction the reset puts the setting back)."""
     capped = queryset._chain()
     capped._search_tiers = None
     capped = capped.order_by().values("pk")[:SEARCH_COUNT_CAP]
-    with transaction.atomic(using=capped.db, savepoint=False):
-        with connections[capped.db].cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            count = capped.count()
-            cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
-    return count
+    sql, params = capped.query.get_compiler(using=capped.db).as_sql()
+    with connections[capped.db].cursor() as cursor:
+        cursor.execute(
+            "SET LOCAL enable_seqscan = off; "
+            f"SELECT COUNT(*) FROM ({sql}) AS capped; "
+            "SET LOCAL enable_seqscan TO DEFAULT",
+            params,
+        )
+        cursor.nextset()
+        return cursor.fetchone()[0]
 
 
 def _corrected(text: str, *, using: str) -> str | None:

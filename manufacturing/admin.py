@@ -6,6 +6,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from nexus.admin import ScopedAdminMixin
+
 from . import services
 from .choices import RELEASED_STATUSES, TravelerStatus
 from .models import (
@@ -26,11 +28,6 @@ from .models import (
     Traveler,
     TravelerType,
 )
-
-
-class ScopedAdminMixin:
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user).for_list()
 
 
 def _report(modeladmin, request, done: int, errors: list[str], verb: str):

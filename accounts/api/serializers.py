@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 
+from nexus.representation import FastRepresentationMixin
+
 from ..models import ApiKey, Department, User
 
 
@@ -19,7 +21,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class UserBriefSerializer(serializers.ModelSerializer):
+class UserBriefSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     display = serializers.CharField(source="__str__", read_only=True)
 
     class Meta:

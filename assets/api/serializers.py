@@ -9,9 +9,9 @@ from companies.models import Company, Location, RmmSiteLink
 from contacts.models import Contact
 from nexus.api import VisiblePKField, VisibleSlugField
 from nexus.fields import mask_secret
+from nexus.representation import DetailUrlField, FastRepresentationMixin
 
 from ..models import Asset, Licence, LicenceAssignment, Software
-from .representation import DetailUrlField, FastRepresentationMixin
 
 UNKNOWN_ACCOUNT_NUMBER = _("No company with account number {value}.")
 

@@ -31,7 +31,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.utils import timezone
 
-from .representation import (
+from nexus.representation import (
     _CONVERT,
     _NESTED,
     _SLUG,

@@ -97,14 +97,6 @@ def test_asset_import_confirm_creates_rows(staff_client):
     assert Asset.objects.filter(hostname="NEW-1").exists()
 
 
-# import-export 4.4 warns from its own export_action unless the admin overrides
-# get_valid_export_item_pks (AssetAdmin does, from its scoped get_queryset).
-NO_EXPORT_PKS_WARNING = pytest.mark.filterwarnings(
-    "error:The 'get_valid_export_item_pks:DeprecationWarning"
-)
-
-
-@NO_EXPORT_PKS_WARNING
 @pytest.mark.parametrize("file_format", ["0", "1"])
 def test_asset_export_selected(staff_client, file_format):
     asset = AssetFactory(hostname="EXP-1")
@@ -135,7 +127,6 @@ def test_asset_export_selected(staff_client, file_format):
         assert "EXP-1" in values
 
 
-@NO_EXPORT_PKS_WARNING
 def test_asset_export_rejects_unknown_item(staff_client):
     asset = AssetFactory(hostname="EXP-2")
     gone = AssetFactory(hostname="GONE-1")

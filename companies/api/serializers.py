@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from assets.api.representation import FastRepresentationMixin
 from nexus.api import VisiblePKField, VisibleSlugField
+from nexus.representation import FastRepresentationMixin
 
 from ..choices import (
     ACCOUNT_NUMBER_MAX,

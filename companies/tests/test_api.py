@@ -796,7 +796,6 @@ def test_company_contact_asset_action_queries_do_not_grow(
 def test_fast_representation_matches_drf(rf, admin_user):
     from rest_framework.request import Request
 
-    from assets.api.representation import FastRepresentationMixin
     from companies.api.serializers import (
         CompanyBriefSerializer,
         CompanySerializer,
@@ -806,6 +805,7 @@ def test_fast_representation_matches_drf(rf, admin_user):
         PlanBriefSerializer,
         SupplierSerializer,
     )
+    from nexus.representation import FastRepresentationMixin
 
     plan = PlanFactory(name="Gold")
     full = CompanyFactory(

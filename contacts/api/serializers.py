@@ -3,12 +3,12 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from assets.api.representation import DetailUrlField, FastRepresentationMixin
 from assets.api.serializers import UNKNOWN_ACCOUNT_NUMBER, CompanyRefSerializer
 from assets.models import Asset
 from companies.choices import ACCOUNT_NUMBER_MAX, ACCOUNT_NUMBER_MIN
 from companies.models import Company
 from nexus.api import VisiblePKField
+from nexus.representation import DetailUrlField, FastRepresentationMixin
 
 from ..choices import ContactKind
 from ..models import Contact

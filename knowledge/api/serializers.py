@@ -8,6 +8,11 @@ from assets.models import Asset
 from companies.api.serializers import CompanyBriefSerializer
 from companies.models import Company
 from nexus.api import VisiblePKField
+from nexus.representation import (
+    DetailUrlField,
+    FastRepresentationMixin,
+    related_rows,
+)
 from tickets.api.serializers import TicketBriefSerializer
 from tickets.choices import EventChannel
 from tickets.models import Ticket
@@ -27,7 +32,7 @@ from ..search import snippet_for
 from ..services import create_article, update_article
 
 
-class RelatedAssetSerializer(serializers.ModelSerializer):
+class RelatedAssetSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """An asset as nested in an article (assets' own brief serializer is not
     importable yet; see the report for issue 8)."""
 
@@ -38,7 +43,7 @@ class RelatedAssetSerializer(serializers.ModelSerializer):
         fields = ["id", "hostname", "display"]
 
 
-class CategoryBriefSerializer(serializers.ModelSerializer):
+class CategoryBriefSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "name", "slug"]
@@ -83,7 +88,7 @@ class CategorySerializer(serializers.ModelSerializer):
         return attrs
 
 
-class TagBriefSerializer(serializers.ModelSerializer):
+class TagBriefSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     class Meta:
         model = Tag
         fields = ["id", "name", "slug"]
@@ -157,10 +162,28 @@ class UploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text=_("The file (multipart/form-data)."))
 
 
-class ArticleSerializer(serializers.ModelSerializer):
-    """An article as readers see it; writes go through the version services."""
+class SnippetField(serializers.ReadOnlyField):
+    """Highlighted HTML around the hits when the list is searched with `q`."""
 
-    url = serializers.HyperlinkedIdentityField(view_name="api:article-detail")
+    def __init__(self, **kwargs):
+        super().__init__(source="*", **kwargs)
+
+    def to_representation(self, article):
+        return self.fast_value(article, self.context)
+
+    @staticmethod
+    def fast_value(article, context) -> str:
+        request = context.get("request")
+        query = request.query_params.get("q", "") if request else ""
+        return snippet_for(article, query) if query.strip() else ""
+
+
+class ArticleSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+    """An article as readers see it; writes go through the version services.
+    Reads take the fast path of `FastRepresentationMixin` (same output as DRF's,
+    see tests/test_api_representation.py)."""
+
+    url = DetailUrlField(view_name="api:article-detail")
     web_url = serializers.CharField(source="get_absolute_url", read_only=True)
     category = CategoryBriefSerializer(read_only=True)
     category_id = serializers.PrimaryKeyRelatedField(
@@ -227,7 +250,9 @@ class ArticleSerializer(serializers.ModelSerializer):
         source="latest_version.number", read_only=True, allow_null=True, default=None
     )
     has_unpublished_changes = serializers.BooleanField(read_only=True)
-    snippet = serializers.SerializerMethodField()
+    snippet = SnippetField(
+        help_text=_("Highlighted HTML around the hits when searched with `q`.")
+    )
     note = serializers.CharField(
         write_only=True,
         required=False,
@@ -306,21 +331,13 @@ class ArticleSerializer(serializers.ModelSerializer):
             data["companies"] = [
                 c for c in data["companies"] if c["id"] == user.company_id
             ]
-            data["related_assets"] = RelatedAssetSerializer(
-                [
-                    a
-                    for a in article.related_assets.all()
-                    if a.company_id == user.company_id
-                ],
-                many=True,
-            ).data
+            assets = RelatedAssetSerializer(context=self.context)
+            data["related_assets"] = [
+                assets.to_representation(asset)
+                for asset in related_rows(article, "related_assets")
+                if asset.company_id == user.company_id
+            ]
         return data
-
-    def get_snippet(self, article: Article) -> str:
-        """Highlighted HTML around the hits when the list is searched with `q`."""
-        request = self.context.get("request")
-        query = request.query_params.get("q", "") if request else ""
-        return snippet_for(article, query) if query.strip() else ""
 
     def create(self, validated_data):
         validated_data.pop("publish", None)

@@ -303,8 +303,9 @@ def test_postgres_word_table_follows_new_titles(editor):
 @on_postgres
 def test_postgres_api_search_counts_once_without_a_sequential_scan(editor, admin_api):
     """The API's capped count is one COUNT statement planned with sequential
-    scans discouraged (a seq scan reads every candidate's TOASTed vector), and
-    the setting is put back at once, also inside an outer transaction."""
+    scans discouraged (a seq scan reads every candidate's TOASTed vector), sent
+    with the setting and its reset in one round trip, and the setting is back
+    at once, also inside an outer transaction."""
     for n in range(3):
         ArticleFactory(title=f"Kestrel {n}", body="falcon notes", author=editor)
     with CaptureQueriesContext(connection) as queries:
@@ -313,15 +314,18 @@ def test_postgres_api_search_counts_once_without_a_sequential_scan(editor, admin
     assert response.json()["count"] == 3
     assert len(response.json()["results"]) == 2
     sqls = [q["sql"] for q in queries]
-    counts = [i for i, sql in enumerate(sqls) if sql.startswith("SELECT COUNT(*)")]
+    counts = [sql for sql in sqls if "SELECT COUNT(*)" in sql]
     assert len(counts) == 1
-    assert sqls[counts[0] - 1] == "SET LOCAL enable_seqscan = off"
-    assert sqls[counts[0] + 1] == "SET LOCAL enable_seqscan TO DEFAULT"
+    # One round trip: the setting, the count and the reset in one string.
+    head, count_sql, tail = counts[0].split("; ")
+    assert head == "SET LOCAL enable_seqscan = off"
+    assert tail == "SET LOCAL enable_seqscan TO DEFAULT"
+    assert head not in sqls and tail not in sqls
     with connection.cursor() as cursor:  # still in the test's transaction
         cursor.execute("SHOW enable_seqscan")
         assert cursor.fetchone()[0] == "on"
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + sqls[counts[0]])
+        cursor.execute("EXPLAIN " + count_sql)
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
     assert "knowledge_article_search_gin" in plan
@@ -358,3 +362,17 @@ def test_postgres_api_search_joins_the_pages_foreign_keys(editor, admin_api):
         assert row["category"]["name"].startswith("Category")
         assert row["author"]["id"] == editor.pk
         assert row["version"] is not None or row["latest_version"] is not None
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgres_search_count_in_autocommit_leaves_no_setting(editor):
+    """In autocommit (a real request: ATOMIC_REQUESTS is off) the count's string
+    is one implicit transaction, and the setting ends with it."""
+    for n in range(3):
+        ArticleFactory(title=f"Osprey {n}", body="raptor", author=editor)
+    assert connection.get_autocommit()
+    assert Article.objects.all().search("osprey").count() == 3
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"

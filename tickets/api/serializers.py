@@ -10,6 +10,7 @@ from companies.models import Company
 from contacts.api.serializers import ContactBriefSerializer
 from contacts.models import Contact
 from nexus.api import VisiblePKField
+from nexus.representation import DetailUrlField, FastRepresentationMixin
 
 from ..choices import TicketStatus
 from ..models import (
@@ -41,8 +42,8 @@ class StaffPKField(serializers.PrimaryKeyRelatedField):
         return User.objects.filter(company__isnull=True, is_active=True)
 
 
-class TicketBriefSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:ticket-detail")
+class TicketBriefSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+    url = DetailUrlField(view_name="api:ticket-detail")
     display = serializers.CharField(source="__str__", read_only=True)
 
     class Meta:

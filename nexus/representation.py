@@ -1,4 +1,4 @@
-"""Fast read path for large API lists (issue 3's req/s targets).
+"""Fast read path for API lists (issue 3's req/s targets, issue 8's search).
 
 Two DRF costs dominate a list of assets: building the serializer's fields (a
 ModelSerializer maps every model field to a serializer field on every request,
@@ -16,6 +16,10 @@ import operator
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models.fields.related_descriptors import (
+    ManyToManyDescriptor,
+    ReverseManyToOneDescriptor,
+)
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework import relations, serializers
@@ -72,6 +76,30 @@ def _model_field(model, name: str):
         return model._meta.get_field(name)
     except FieldDoesNotExist:
         return None
+
+
+def prefetch_cache_name(model, attr: str) -> str | None:
+    """Where prefetch_related keeps the rows of `model.attr` (a to-many relation)
+    on an instance, or None for anything else."""
+    descriptor = getattr(model, attr, None)
+    if isinstance(descriptor, ManyToManyDescriptor):
+        field = descriptor.field
+        return field.related_query_name() if descriptor.reverse else field.name
+    if isinstance(descriptor, ReverseManyToOneDescriptor):
+        return descriptor.field.remote_field.cache_name
+    return None
+
+
+def related_rows(instance, attr: str, cache_name: str | None = None):
+    """The rows of a to-many relation: the prefetched list when there is one
+    (without building a related manager, which costs more than reading the rows),
+    else the manager's `.all()`."""
+    if cache_name is None:
+        cache_name = prefetch_cache_name(type(instance), attr)
+    cache = instance.__dict__.get("_prefetched_objects_cache")
+    if cache and cache_name in cache:
+        return cache[cache_name]
+    return getattr(instance, attr).all()
 
 
 def _datetime(value, tz):
@@ -172,9 +200,9 @@ class FastRepresentationMixin:
         attrs = field.source_attrs
         if kind is DetailUrlField:
             return (_URL, (field.view_name, field.lookup_url_kwarg))
-        if hasattr(kind, "fast_value") and len(attrs) == 1:
+        if hasattr(kind, "fast_value") and (len(attrs) == 1 or field.source == "*"):
             # The field class knows how to render itself from the instance alone.
-            return (_HOOK, (kind.fast_value, attrs[0]))
+            return (_HOOK, (kind.fast_value, attrs[0] if attrs else None))
         if field.source == "*":
             return (_DRF, None)
         if len(attrs) == 1:
@@ -199,7 +227,10 @@ class FastRepresentationMixin:
                 and isinstance(field.child, FastRepresentationMixin)
                 and field.read_only
             ):
-                return (_NESTED_MANY, (attrs[0], type(field.child)))
+                return (
+                    _NESTED_MANY,
+                    (attrs[0], type(field.child), prefetch_cache_name(model, attrs[0])),
+                )
             if kind in _SLUG_FIELDS and model_field is not None:
                 return (_SLUG, (attrs[0], field.slug_field))
             if (
@@ -207,7 +238,7 @@ class FastRepresentationMixin:
                 and type(field.child_relation) in _PK_FIELDS
                 and field.child_relation.pk_field is None
             ):
-                return (_PK_LIST, attrs[0])
+                return (_PK_LIST, (attrs[0], prefetch_cache_name(model, attrs[0])))
         if kind in _IDENTITY_FIELDS and not (
             len(attrs) == 1 and _model_field(model, attrs[0]) is not None
         ):
@@ -259,15 +290,16 @@ class FastRepresentationMixin:
             elif kind == _NESTED_MANY:
                 data[name] = [
                     self._nested(spec[1], state, item)
-                    for item in getattr(instance, spec[0]).all()
+                    for item in related_rows(instance, spec[0], spec[2])
                 ]
             elif kind == _SLUG:
                 related = getattr(instance, spec[0])
                 data[name] = None if related is None else getattr(related, spec[1])
             elif kind == _PK_LIST:
-                data[name] = [item.pk for item in getattr(instance, spec).all()]
+                data[name] = [item.pk for item in related_rows(instance, *spec)]
             elif kind == _HOOK:
-                data[name] = spec[0](getattr(instance, spec[1]), self.context)
+                value = instance if spec[1] is None else getattr(instance, spec[1])
+                data[name] = spec[0](value, self.context)
             elif kind == _ATTR:
                 value = instance
                 for attr in spec:
