@@ -3,6 +3,8 @@
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
+from nexus.representation import prefetch_rows
+
 from .choices import ArticleStatus, ArticleVisibility
 
 EDIT_PERMISSION = "knowledge.change_article"
@@ -100,17 +102,27 @@ class ArticleQuerySet(models.QuerySet):
 
     # Relations are prefetched (one small query each for the page's rows) rather
     # than joined: a search sorts every matching article by rank before LIMIT,
-    # and joins would be made for all of them first.
+    # and joins would be made for all of them first (a searched page joins its
+    # foreign keys after all, see search.fetch_search_page). To-many relations
+    # land in plain lists (`prefetched_tags`, … see nexus.representation).
     def for_api(self):
+        from assets.models import Asset
+        from companies.models import Company
+
         return self.prefetch_related(
             "category",
             "author",
             "owner",
             "published_version",
             "latest_version",
-            "tags",
-            "companies",
-            "related_assets",
+            prefetch_rows("tags"),
+            prefetch_rows(
+                "companies", Company.objects.only("id", "account_number", "name")
+            ),
+            prefetch_rows(
+                "related_assets",
+                Asset.objects.only("id", "company_id", "name", "hostname"),
+            ),
         )
 
     def for_list(self):
@@ -118,14 +130,14 @@ class ArticleQuerySet(models.QuerySet):
 
     def with_tickets_for(self, user):
         """Prefetch `related_tickets` as `user` may see them (a client: its own
-        company's; scoped staff: their scope), so no page or API response lists a
-        ticket its reader could not open."""
+        company's; scoped staff: their scope) into `prefetched_related_tickets`,
+        so no page or API response lists a ticket its reader could not open."""
         from tickets.models import Ticket
 
         return self.prefetch_related(
-            models.Prefetch(
+            prefetch_rows(
                 "related_tickets",
-                queryset=Ticket.objects.visible_to(user)
+                Ticket.objects.visible_to(user)
                 .only("pk", "number", "title", "status", "company_id")
                 .order_by("-pk"),
             )

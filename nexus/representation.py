@@ -90,16 +90,47 @@ def prefetch_cache_name(model, attr: str) -> str | None:
     return None
 
 
+PREFETCHED = "prefetched_{}"
+
+
+def prefetch_rows(lookup: str, queryset=None) -> models.Prefetch:
+    """Prefetch a to-many relation into the plain list `prefetched_<lookup>`.
+
+    A plain prefetch builds a related manager and a queryset per row to hold the
+    rows (about 0.1 ms each: 80 for a page of 20 with four relations); a list
+    attribute costs nothing. Serializers read it through `related_rows`,
+    templates as `obj.prefetched_<lookup>`."""
+    return models.Prefetch(lookup, queryset=queryset, to_attr=PREFETCHED.format(lookup))
+
+
 def related_rows(instance, attr: str, cache_name: str | None = None):
-    """The rows of a to-many relation: the prefetched list when there is one
-    (without building a related manager, which costs more than reading the rows),
-    else the manager's `.all()`."""
+    """The rows of a to-many relation: the `prefetch_rows` list or the prefetched
+    rows when there are some (without building a related manager, which costs
+    more than reading the rows), else the manager's `.all()`."""
+    rows = instance.__dict__.get(PREFETCHED.format(attr))
+    if rows is not None:
+        return rows
     if cache_name is None:
         cache_name = prefetch_cache_name(type(instance), attr)
     cache = instance.__dict__.get("_prefetched_objects_cache")
     if cache and cache_name in cache:
         return cache[cache_name]
     return getattr(instance, attr).all()
+
+
+class PrefetchedListSerializer(serializers.ListSerializer):
+    """A nested to-many field that reads the relation through `related_rows`, so
+    DRF's own path shows the same (possibly scoped) prefetched rows as the fast
+    path rather than the manager's whole relation."""
+
+    def get_attribute(self, instance):
+        return related_rows(instance, self.source)
+
+
+def nested_many(serializer_class, **kwargs) -> PrefetchedListSerializer:
+    """`serializer_class(many=True, read_only=True, **kwargs)` reading prefetched
+    rows (see PrefetchedListSerializer)."""
+    return PrefetchedListSerializer(child=serializer_class(), read_only=True, **kwargs)
 
 
 def _datetime(value, tz):
@@ -158,7 +189,8 @@ def _plain_converter(field, model_field):
 
 
 class FastRepresentationMixin:
-    """Mix into a ModelSerializer (before it); see the module docstring."""
+    # Mix into a ModelSerializer (before it); see the module docstring. (A comment,
+    # not a docstring: the schema would show it for serializers without their own.)
 
     @classmethod
     def _compiled_plan(cls):

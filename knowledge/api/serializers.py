@@ -1,6 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import UserBriefSerializer
@@ -11,6 +13,7 @@ from nexus.api import VisiblePKField
 from nexus.representation import (
     DetailUrlField,
     FastRepresentationMixin,
+    nested_many,
     related_rows,
 )
 from tickets.api.serializers import TicketBriefSerializer
@@ -162,6 +165,7 @@ class UploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text=_("The file (multipart/form-data)."))
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class SnippetField(serializers.ReadOnlyField):
     """Highlighted HTML around the hits when the list is searched with `q`."""
 
@@ -179,9 +183,10 @@ class SnippetField(serializers.ReadOnlyField):
 
 
 class ArticleSerializer(FastRepresentationMixin, serializers.ModelSerializer):
-    """An article as readers see it; writes go through the version services.
-    Reads take the fast path of `FastRepresentationMixin` (same output as DRF's,
-    see tests/test_api_representation.py)."""
+    """An article as readers see it; writes go through the version services."""
+
+    # Reads take the fast path of FastRepresentationMixin (the same output as
+    # DRF's, tests/test_api_representation.py).
 
     url = DetailUrlField(view_name="api:article-detail")
     web_url = serializers.CharField(source="get_absolute_url", read_only=True)
@@ -193,7 +198,7 @@ class ArticleSerializer(FastRepresentationMixin, serializers.ModelSerializer):
         required=False,
         allow_null=True,
     )
-    tags = TagBriefSerializer(many=True, read_only=True)
+    tags = nested_many(TagBriefSerializer)
     tag_ids = serializers.PrimaryKeyRelatedField(
         source="tags",
         queryset=Tag.objects.all(),
@@ -201,7 +206,7 @@ class ArticleSerializer(FastRepresentationMixin, serializers.ModelSerializer):
         write_only=True,
         required=False,
     )
-    companies = CompanyBriefSerializer(many=True, read_only=True)
+    companies = nested_many(CompanyBriefSerializer)
     company_ids = VisiblePKField(
         source="companies",
         queryset=Company.objects.all(),
@@ -209,7 +214,7 @@ class ArticleSerializer(FastRepresentationMixin, serializers.ModelSerializer):
         write_only=True,
         required=False,
     )
-    related_assets = RelatedAssetSerializer(many=True, read_only=True)
+    related_assets = nested_many(RelatedAssetSerializer)
     related_asset_ids = VisiblePKField(
         source="related_assets",
         queryset=Asset.objects.all(),
@@ -217,9 +222,8 @@ class ArticleSerializer(FastRepresentationMixin, serializers.ModelSerializer):
         write_only=True,
         required=False,
     )
-    related_tickets = TicketBriefSerializer(
-        many=True,
-        read_only=True,
+    related_tickets = nested_many(
+        TicketBriefSerializer,
         help_text=_("Linked tickets the requesting user may see."),
     )
     related_ticket_ids = VisiblePKField(
@@ -251,7 +255,9 @@ class ArticleSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     )
     has_unpublished_changes = serializers.BooleanField(read_only=True)
     snippet = SnippetField(
-        help_text=_("Highlighted HTML around the hits when searched with `q`.")
+        help_text=_(
+            "Highlighted HTML around the hits when the list is searched with `q`."
+        )
     )
     note = serializers.CharField(
         write_only=True,
