@@ -1,5 +1,7 @@
 import importlib
 
+from csp.constants import SELF
+from csp.decorators import csp_update
 from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -57,7 +59,9 @@ api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Both docs pages run under the Content-Security-Policy's script-src 'self':
     # the split view serves Swagger UI's start-up script from its own URL (?script)
-    # instead of inline, and our ReDoc page loads no web fonts from a CDN.
+    # instead of inline, and our ReDoc page loads no web fonts from a CDN. ReDoc
+    # builds its search index in a Web Worker made from a blob: URL, allowed on
+    # that page alone.
     path(
         "docs/",
         SpectacularSwaggerSplitView.as_view(url_name="api:schema"),
@@ -65,8 +69,10 @@ api_patterns = [
     ),
     path(
         "redoc/",
-        SpectacularRedocView.as_view(
-            url_name="api:schema", template_name="nexus/redoc.html"
+        csp_update({"worker-src": [SELF, "blob:"]})(
+            SpectacularRedocView.as_view(
+                url_name="api:schema", template_name="nexus/redoc.html"
+            )
         ),
         name="redoc",
     ),
