@@ -8,6 +8,7 @@ Each test listens for `securitypolicyviolation` events in every page of its
 browser context (popups too) and for console errors, and asserts none.
 """
 
+import os
 import re
 from types import SimpleNamespace
 
@@ -17,6 +18,10 @@ from accounts.choices import Role
 from companies.tests.factories import CompanyFactory
 from nexus.tests.test_browser_flows import CHROMIUM, sign_in
 from tickets.tests.factories import CannedResponseFactory, TicketFactory
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made
+# under it are ordinary synchronous calls (see test_browser_flows.py).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [
     pytest.mark.browser,
