@@ -365,6 +365,63 @@ def test_postgres_api_search_joins_the_pages_foreign_keys(editor, admin_api):
 
 
 @on_postgres
+def test_postgres_api_search_embeds_the_pages_lists(
+    world, admin_user, admin_api, portal_api_for, django_assert_max_num_queries
+):
+    """A searched page's rows query carries their tags, companies, assets and
+    tickets (array subqueries), so they cost no query each; the lists are the
+    plain list's, and a client still gets only its own company's tickets and
+    assets."""
+    from assets.tests.factories import AssetFactory
+    from knowledge.choices import ArticleVisibility
+    from knowledge.tests.factories import TagFactory
+    from tickets.tests.factories import TicketFactory
+
+    def make(n):
+        for i in range(n):
+            ArticleFactory(
+                title=f"Pelican {i}",
+                body="beak",
+                author=admin_user,
+                visibility=ArticleVisibility.COMPANIES,
+                companies=[world["a"], world["b"]],
+                tags=[TagFactory(), TagFactory()],
+                related_assets=[
+                    AssetFactory(company=world["a"]),
+                    AssetFactory(company=world["b"]),
+                ],
+                related_tickets=[
+                    TicketFactory(company=world["a"]),
+                    TicketFactory(company=world["b"]),
+                ],
+            )
+
+    make(2)
+    with CaptureQueriesContext(connection) as few:
+        assert admin_api.get("/api/knowledge", {"q": "pelican"}).status_code == 200
+    # Django's to-many prefetch queries select the owner's id under this alias.
+    through = [q["sql"] for q in few if "_prefetch_related_val" in q["sql"]]
+    assert through == []
+    make(4)
+    with django_assert_max_num_queries(len(few)):
+        found = admin_api.get("/api/knowledge", {"q": "pelican"}).json()["results"]
+    listed = {r["id"]: r for r in admin_api.get("/api/knowledge").json()["results"]}
+    assert len(found) == 6
+    for row in found:
+        for key in ("tags", "companies", "related_assets", "related_tickets"):
+            assert row[key] == listed[row["id"]][key]
+            assert len(row[key]) == 2
+    client = portal_api_for(world["a"])
+    for row in client.get("/api/knowledge", {"q": "pelican"}).json()["results"]:
+        assert [c["id"] for c in row["companies"]] == [world["a"].pk]
+        assert len(row["related_assets"]) == 1
+        assert len(row["related_tickets"]) == 1
+        assert row["related_tickets"][0]["id"] in {
+            t["id"] for t in listed[row["id"]]["related_tickets"]
+        }
+
+
+@on_postgres
 @pytest.mark.django_db(transaction=True)
 def test_postgres_search_count_in_autocommit_leaves_no_setting(editor):
     """In autocommit (a real request: ATOMIC_REQUESTS is off) the count's string
