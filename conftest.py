@@ -155,3 +155,12 @@ def pytest_collection_modifyitems(items):
             ),
             append=False,
         )
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item (`item.rep_call`…), so fixtures such
+    as the browser tests' failure_artifacts can tell whether the test failed."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
