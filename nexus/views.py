@@ -1,5 +1,8 @@
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
@@ -29,6 +32,13 @@ class StatusView(APIView):
     def get(self, request):
         report = status_report()
         return Response(report, status=200 if report["status"] == "ok" else 503)
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever a page links (API clients too)."""
+    return redirect(static("nexus/favicon.svg"), permanent=True)
 
 
 @login_required

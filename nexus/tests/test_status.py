@@ -54,3 +54,14 @@ def test_json_renderer_handles_nested_list_errors():
     assert ORJSONRenderer().render({"lines": {0: ["This field is required."]}}) == (
         b'{"lines":{"0":["This field is required."]}}'
     )
+
+
+def test_favicon_is_linked_and_served(client, admin_user):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("nexus/favicon.svg")
+    assert "max-age=86400" in response["Cache-Control"]
+    assert client.post("/favicon.ico").status_code == 405
+    client.force_login(admin_user)
+    page = client.get("/").content.decode()
+    assert 'rel="icon"' in page and "nexus/favicon.svg" in page
