@@ -280,6 +280,11 @@ class TimeEntrySerializer(serializers.ModelSerializer):
 class TicketTimeEntrySerializer(TimeEntrySerializer):
     """A time entry posted on a ticket's own endpoint (the ticket is the URL's)."""
 
+    # Declared, not in read_only_fields: DRF applies Meta.read_only_fields only to
+    # fields it builds itself, so the parent's declared `ticket` stayed writable
+    # and a body naming one reached log_time() twice (a 500).
+    ticket = serializers.PrimaryKeyRelatedField(read_only=True)
+
     class Meta(TimeEntrySerializer.Meta):
         read_only_fields = [*TimeEntrySerializer.Meta.read_only_fields, "ticket"]
 

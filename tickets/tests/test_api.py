@@ -334,6 +334,23 @@ def test_attachment_upload_and_download(admin_api, new_ticket, company_a):
     assert Attachment.objects.count() == 1
 
 
+def test_ticket_time_entry_ignores_a_ticket_in_the_body(
+    admin_api, new_ticket, company_a, funded
+):
+    """The ticket is the URL's; a `ticket` in the body used to reach log_time()
+    a second time (a 500, found by contract fuzzing)."""
+    funded(company_a, "2.00")
+    ticket, other = new_ticket(company_a), new_ticket(company_a)
+    response = admin_api.post(
+        f"/api/tickets/{ticket.pk}/time-entries/",
+        {"minutes": 30, "ticket": other.pk},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["ticket"] == ticket.pk
+    assert list(TimeEntry.objects.values_list("ticket", flat=True)) == [ticket.pk]
+
+
 def test_time_entries_api_bills_and_refunds(admin_api, new_ticket, company_a, funded):
     funded(company_a, "2.00")
     ticket = new_ticket(company_a)
