@@ -64,6 +64,11 @@ class ProcessStepBriefSerializer(serializers.ModelSerializer):
 # --- purchase orders -----------------------------------------------------------
 
 
+# The line's check constraints, as field validation: a ModelSerializer saves
+# without full_clean(), so a zero quantity reached the database (a 500).
+LINE_AMOUNTS = {"quantity": {"min_value": 1}, "unit_price": {"min_value": 0}}
+
+
 class PurchaseOrderLineSerializer(serializers.ModelSerializer):
     purchase_order_id = VisiblePKField(
         source="purchase_order", queryset=PurchaseOrder.objects.all(), required=False
@@ -81,7 +86,7 @@ class PurchaseOrderLineSerializer(serializers.ModelSerializer):
             "quantity",
             "unit_price",
         ]
-        extra_kwargs = {"line": {"required": False}}
+        extra_kwargs = {"line": {"required": False}, **LINE_AMOUNTS}
 
 
 class PurchaseOrderLineInputSerializer(serializers.ModelSerializer):
@@ -99,7 +104,7 @@ class PurchaseOrderLineInputSerializer(serializers.ModelSerializer):
             "unit_price",
         ]
         read_only_fields = ["id"]
-        extra_kwargs = {"line": {"required": False}}
+        extra_kwargs = {"line": {"required": False}, **LINE_AMOUNTS}
         validators = []  # the PO does not exist yet; the service checks line numbers
 
 

@@ -57,6 +57,28 @@ def test_create_traveler_from_po_line(api_for, manager):
     assert body["bom_items"] == [] and body["steps"] == []
 
 
+@pytest.mark.parametrize(
+    ("method", "change", "field"),
+    [
+        ("patch", {"quantity": 0}, "quantity"),
+        ("patch", {"unit_price": "-0.01"}, "unit_price"),
+        ("put", {"quantity": 0}, "quantity"),
+    ],
+)
+def test_po_line_update_below_the_constraints_is_400(admin_api, method, change, field):
+    """The line's check constraints are field errors, not an IntegrityError 500
+    (contract fuzzing: PUT/PATCH with quantity 0)."""
+    line = PurchaseOrderLineFactory(quantity=3, unit_price=Decimal("2.50"))
+    body = {"part_number": line.part_number, "quantity": 3, **change}
+    response = getattr(admin_api, method)(
+        f"/api/purchase-order-lines/{line.pk}/", body, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    line.refresh_from_db()
+    assert (line.quantity, line.unit_price) == (3, Decimal("2.50"))
+
+
 def test_create_traveler_bad_input_is_400(api_for, manager):
     client = api_for(manager)
     response = client.post(
