@@ -28,7 +28,8 @@ class SyncRunSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:sync-run-detail")
     display = serializers.CharField(source="__str__", read_only=True)
     job = SyncJobBriefSerializer(read_only=True)
-    triggered_by = serializers.StringRelatedField(read_only=True)
+    # null for scheduled runs (no user); the schema must say so
+    triggered_by = serializers.StringRelatedField(read_only=True, allow_null=True)
     percent = serializers.IntegerField(read_only=True)
 
     class Meta:
