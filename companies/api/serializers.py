@@ -57,6 +57,10 @@ class PlanSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
     def validate_features(self, features):
+        # A PATCH validates nested items partially, yet the list replaces the
+        # plan's features as a whole, so each item still needs its key.
+        if any("key" not in f for f in features):
+            raise serializers.ValidationError(_("Each feature needs a key."))
         keys = [f["key"] for f in features]
         if len(keys) != len(set(keys)):
             raise serializers.ValidationError(_("Each feature may appear only once."))

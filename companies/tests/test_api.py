@@ -387,6 +387,18 @@ def test_plan_duplicate_feature_is_400(admin_api):
     assert "features" in response.json()
 
 
+def test_plan_patch_with_a_feature_without_key_is_400(admin_api):
+    """A PATCH validates nested features partially; a feature without its key
+    used to raise KeyError (a 500, found by contract fuzzing)."""
+    plan = PlanFactory(name="Gold")
+    response = admin_api.patch(
+        f"/api/plans/{plan.pk}", {"features": [{"value": "1 TB"}]}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "key" in response.json()["features"][0]
+    assert not plan.features.exists()
+
+
 def test_plan_read_only_for_technicians(tech_api):
     PlanFactory(name="Gold")
     assert tech_api.get("/api/plans").status_code == 200
