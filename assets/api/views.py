@@ -146,6 +146,9 @@ REVEAL_PARAMETER = OpenApiParameter(
 )
 
 
+REVEAL_VALUES = frozenset({"true", "false", "1", "0"})
+
+
 class LicenceViewSet(viewsets.ModelViewSet):
     """Licences; keys are masked unless revealed by someone who may change them."""
 
@@ -161,10 +164,24 @@ class LicenceViewSet(viewsets.ModelViewSet):
     def _may_reveal(self) -> bool:
         return self.request.user.has_perm("assets.change_licence")
 
+    def _reveal_asked(self) -> bool:
+        """`?reveal=` read as the boolean the schema says; anything else is a 400
+        (`?reveal=null&reveal=null` used to be a silent "no")."""
+        values = self.request.query_params.getlist("reveal")
+        if not values:
+            return False
+        if len(values) > 1:
+            raise serializers.ValidationError(
+                {"reveal": [_("Give this parameter once.")]}
+            )
+        value = values[0].lower()
+        if value not in REVEAL_VALUES:
+            raise serializers.ValidationError({"reveal": [_("Must be true or false.")]})
+        return value in ("1", "true")
+
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        reveal = self.request.query_params.get("reveal", "").lower()
-        if self.action == "retrieve" and reveal in ("1", "true", "yes"):
+        if self.action == "retrieve" and self._reveal_asked():
             if not self._may_reveal():
                 raise PermissionDenied(_("You may not see licence keys."))
             context["reveal_key"] = True

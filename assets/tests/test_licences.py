@@ -28,6 +28,31 @@ def test_key_is_masked_in_list_and_detail(tech_api):
     assert KEY not in tech_api.get("/api/licences").content.decode()
 
 
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("reveal=null", "true or false"),
+        ("reveal=yes", "true or false"),
+        ("reveal=", "true or false"),
+        ("reveal=true&reveal=true", "once"),
+    ],
+)
+def test_reveal_that_is_not_one_boolean_is_400(tech_api, query, message):
+    """`reveal` is a boolean in the schema (contract fuzzing: `?reveal=null&reveal=null`
+    was answered 200 with the key masked)."""
+    licence = LicenceFactory(licence_key=KEY)
+    response = tech_api.get(f"/api/licences/{licence.pk}?{query}")
+    assert response.status_code == 400, response.content
+    assert message in response.json()["reveal"][0]
+
+
+def test_reveal_false_masks_and_true_reveals(tech_api):
+    licence = LicenceFactory(licence_key=KEY)
+    url = f"/api/licences/{licence.pk}"
+    assert tech_api.get(url, {"reveal": "false"}).json()["licence_key"] != KEY
+    assert tech_api.get(url, {"reveal": "true"}).json()["licence_key"] == KEY
+
+
 def test_key_revealed_only_with_change_permission(tech_api, make_user, api_for):
     licence = LicenceFactory(licence_key=KEY)
     assert (
