@@ -27,22 +27,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args():
-    return {
-        "executable_path": str(CHROMIUM),
-        "args": [
-            "--no-sandbox",
-            "--headless=new",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ],
-    }
-
-
 @pytest.mark.django_db(transaction=True)
 def test_shop_floor_scan_start_stop_complete(live_server, page, make_user):
     from playwright.sync_api import expect

@@ -47,22 +47,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args():
-    return {
-        "executable_path": str(CHROMIUM),
-        "args": [
-            "--no-sandbox",
-            "--headless=new",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ],
-    }
-
-
 @pytest.fixture(autouse=True)
 def failure_artifacts(request, page):
     """Screenshot + HTML of the page when the test body failed."""

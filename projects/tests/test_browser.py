@@ -24,22 +24,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args():
-    return {
-        "executable_path": str(CHROMIUM),
-        "args": [
-            "--no-sandbox",
-            "--headless=new",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ],
-    }
-
-
 def _sign_in(page, live_server, user):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", user.username)
