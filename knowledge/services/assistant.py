@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 
 from ..choices import ExtractionStatus, MessageRole
 from ..models import AssistantMessage, AssistantSession, SessionDocument
-from ..uploads import EXTRACTABLE_KINDS, safe_filename, validate_upload
-from .attachments import _extract_into, _queue
+from ..uploads import safe_filename, validate_upload
+from .attachments import _extract_into, _queue, initial_extraction_status
 
 MAX_SESSION_DOCUMENTS = 10
 MAX_QUESTION_CHARS = 4000
@@ -36,11 +36,7 @@ def add_session_document(session: AssistantSession, *, upload) -> SessionDocumen
         original_name=safe_filename(upload.name),
         content_type=kind.content_type,
         size=upload.size,
-        extraction_status=(
-            ExtractionStatus.PENDING
-            if kind.name in EXTRACTABLE_KINDS
-            else ExtractionStatus.SKIPPED
-        ),
+        extraction_status=initial_extraction_status(kind),
     )
     document.file.save(document.original_name, upload, save=False)
     document.save()

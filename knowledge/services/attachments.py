@@ -31,11 +31,7 @@ def add_article_attachment(article: Article, *, upload, by) -> ArticleAttachment
         size=upload.size,
         sha256=digest.hexdigest(),
         uploaded_by=by,
-        extraction_status=(
-            ExtractionStatus.PENDING
-            if kind.name in EXTRACTABLE_KINDS
-            else ExtractionStatus.SKIPPED
-        ),
+        extraction_status=initial_extraction_status(kind),
     )
     attachment.file.save(attachment.original_name, upload, save=False)
     attachment.save()
@@ -47,6 +43,13 @@ def add_article_attachment(article: Article, *, upload, by) -> ArticleAttachment
             lambda: _queue(extract_attachment_text_task, attachment.pk)
         )
     return attachment
+
+
+def initial_extraction_status(kind) -> str:
+    """PENDING for a kind whose text is extracted, else SKIPPED."""
+    if kind.name in EXTRACTABLE_KINDS:
+        return ExtractionStatus.PENDING
+    return ExtractionStatus.SKIPPED
 
 
 def _queue(task, pk: int) -> None:
