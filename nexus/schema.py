@@ -224,3 +224,24 @@ class BlankReadOnlyEmail(BlankReadOnlyFormat):
 class BlankReadOnlyURL(BlankReadOnlyFormat):
     target_class = "rest_framework.fields.URLField"
     match_subclasses = True
+
+
+class DecimalInput(OpenApiSerializerFieldExtension):
+    """A decimal is sent as a string (`"99.00"`, DRF's `COERCE_DECIMAL_TO_STRING`)
+    and read from a string or a JSON number: the projects seed posts
+    `"budget": 100000`. The request schema said string only, so a generated
+    client could not send the seed's body and the contract fuzzing reported every
+    number it sent as accepted against the schema (`{"monthly_price": 0}`).
+    Requests now document both; responses stay strings."""
+
+    target_class = "rest_framework.fields.DecimalField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(
+            self.target, direction, bypass_extensions=True
+        )
+        if direction == "request" and schema and schema.get("type") == "string":
+            outer = {k: schema.pop(k) for k in list(schema) if k in OUTER_KEYS}
+            schema = {**outer, "oneOf": [schema, {"type": "number"}]}
+        return schema
