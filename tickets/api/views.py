@@ -180,9 +180,13 @@ class TicketViewSet(viewsets.ModelViewSet):
         )
         return self.get_paginated_response(serializer.data)
 
+    # One schema per method: the POST takes no list parameters (limit, offset, …)
+    # and answers 201 only (fuzzing: POST …?offset=-1 was documented, and ignored).
+    @extend_schema(methods=["GET"], responses=CommentSerializer(many=True))
     @extend_schema(
+        methods=["POST"],
         request=CommentSerializer,
-        responses={200: CommentSerializer(many=True), 201: CommentSerializer},
+        responses={201: CommentSerializer},
     )
     @action(detail=True, methods=["get", "post"], filterset_class=None)
     def comments(self, request, pk=None):
@@ -209,9 +213,11 @@ class TicketViewSet(viewsets.ModelViewSet):
             status=status.HTTP_201_CREATED,
         )
 
+    @extend_schema(methods=["GET"], responses=AttachmentSerializer(many=True))
     @extend_schema(
+        methods=["POST"],
         request={"multipart/form-data": AttachmentSerializer},
-        responses={200: AttachmentSerializer(many=True), 201: AttachmentSerializer},
+        responses={201: AttachmentSerializer},
     )
     @action(
         detail=True,
@@ -243,9 +249,11 @@ class TicketViewSet(viewsets.ModelViewSet):
             status=status.HTTP_201_CREATED,
         )
 
+    @extend_schema(methods=["GET"], responses=TimeEntrySerializer(many=True))
     @extend_schema(
+        methods=["POST"],
         request=TicketTimeEntrySerializer,
-        responses={200: TimeEntrySerializer(many=True), 201: TimeEntrySerializer},
+        responses={201: TimeEntrySerializer},
     )
     @action(
         detail=True,

@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from drf_spectacular.generators import SchemaGenerator
 
 from tickets.choices import EventChannel
 from tickets.models import Attachment, Comment, Ticket, TimeEntry
@@ -479,3 +480,20 @@ def test_portal_ticket_creation_is_throttled(company_a, portal_api_for, settings
         api.post("/api/tickets/", {"title": f"t{i}"}).status_code for i in range(3)
     ]
     assert codes == [201, 201, 429]
+
+
+@pytest.mark.parametrize("action", ["comments", "attachments", "time-entries"])
+def test_ticket_list_actions_document_list_parameters_on_get_only(action):
+    """The POST of a ticket's list action takes no limit/offset/ordering/search and
+    answers 201 (contract fuzzing: `POST …/comments/?offset=-1` was documented as
+    a list parameter, then ignored)."""
+    path = SchemaGenerator().get_schema(request=None, public=True)["paths"][
+        f"/api/tickets/{{id}}/{action}/"
+    ]
+    get_query = {p["name"] for p in path["get"]["parameters"] if p["in"] == "query"}
+    assert {"limit", "offset"} <= get_query
+    assert "requestBody" not in path["get"]
+    assert not [p for p in path["post"]["parameters"] if p["in"] == "query"]
+    assert [code for code in path["post"]["responses"] if code.startswith("2")] == [
+        "201"
+    ]
