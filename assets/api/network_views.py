@@ -224,7 +224,12 @@ class NetworkViewSet(viewsets.ModelViewSet):
         )
 
     @extend_schema(
-        request=BulkCreateHostsSerializer, responses=HostSerializer(many=True)
+        request=BulkCreateHostsSerializer,
+        responses={
+            201: inline_serializer(
+                "BulkHostsCreated", {"created": serializers.IntegerField()}
+            )
+        },
     )
     @action(
         detail=True,

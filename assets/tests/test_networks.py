@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from drf_spectacular.generators import SchemaGenerator
 
 from assets.network_models import Host, Network, normalise_mac
 from assets.networks import (
@@ -342,3 +343,15 @@ def test_staff_cannot_attach_asset_of_other_company(tech_api):
         format="json",
     )
     assert response.status_code == 400 and "asset" in response.json()
+
+
+def test_bulk_hosts_schema_is_the_count_it_answers_with():
+    """The action answers 201 `{"created": n}`; the schema said 200 and a list of
+    hosts, with the list's filter and page parameters on the POST."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operation = schema["paths"]["/api/networks/{id}/bulk-hosts/"]["post"]
+    assert not [p for p in operation["parameters"] if p["in"] == "query"]
+    assert [c for c in operation["responses"] if c.startswith("2")] == ["201"]
+    ref = operation["responses"]["201"]["content"]["application/json"]["schema"]
+    created = schema["components"]["schemas"][ref["$ref"].rsplit("/", 1)[-1]]
+    assert created["properties"] == {"created": {"type": "integer"}}
