@@ -8,6 +8,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import append_meta
 
@@ -245,3 +246,22 @@ class DecimalInput(OpenApiSerializerFieldExtension):
             outer = {k: schema.pop(k) for k in list(schema) if k in OUTER_KEYS}
             schema = {**outer, "oneOf": [schema, {"type": "number"}]}
         return schema
+
+
+class ListOnGetAutoSchema(openapi.AutoSchema):
+    """drf-spectacular's schema, with list mechanics (filter and page parameters,
+    the `Paginated…List` envelope) for GET only.
+
+    It treats any operation that answers with `many=True` as a list view, so a
+    POST answering with the plain list of what it made (one fleet job per
+    agent) was documented as a paginated page, with the list's filters as its
+    query parameters. Use it as a view's `schema` where that happens."""
+
+    def get_filter_backends(self):
+        return super().get_filter_backends() if self.method == "GET" else []
+
+    def _get_pagination_parameters(self):
+        return super()._get_pagination_parameters() if self.method == "GET" else []
+
+    def _get_paginator(self):
+        return super()._get_paginator() if self.method == "GET" else None

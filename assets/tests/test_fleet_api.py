@@ -5,6 +5,7 @@ import base64
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts.choices import Role
@@ -354,3 +355,20 @@ def test_agent_revoke_stops_key(tech_api):
 def test_staff_role_without_fleet_perms_is_refused(make_user, api_for):
     billing = api_for(make_user(Role.BILLING))
     assert billing.get("/api/agents").status_code == 403
+
+
+def test_queue_jobs_schema_is_the_plain_list_it_answers_with():
+    """POST /api/fleet-jobs answers 201 with a list of jobs; the schema said a
+    paginated page, with the job list's filters as query parameters."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operation = schema["paths"]["/api/fleet-jobs/"]["post"]
+    assert not [p for p in operation.get("parameters", []) if p["in"] == "query"]
+    body = operation["responses"]["201"]["content"]["application/json"]["schema"]
+    assert body == {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/FleetJob"},
+    }
+    listing = schema["paths"]["/api/fleet-jobs/"]["get"]
+    assert {"limit", "offset", "status"} <= {p["name"] for p in listing["parameters"]}
+    page = listing["responses"]["200"]["content"]["application/json"]["schema"]
+    assert page == {"$ref": "#/components/schemas/PaginatedFleetJobList"}
