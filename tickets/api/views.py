@@ -181,8 +181,11 @@ class TicketViewSet(viewsets.ModelViewSet):
         return self.get_paginated_response(serializer.data)
 
     # One schema per method: the POST takes no list parameters (limit, offset, …)
-    # and answers 201 only (fuzzing: POST …?offset=-1 was documented, and ignored).
-    @extend_schema(methods=["GET"], responses=CommentSerializer(many=True))
+    # and answers 201 only (fuzzing: POST …?offset=-1 was documented, and ignored);
+    # the GET pages but neither searches nor orders (`_page` applies no filters).
+    @extend_schema(
+        methods=["GET"], responses=CommentSerializer(many=True), filters=False
+    )
     @extend_schema(
         methods=["POST"],
         request=CommentSerializer,
@@ -213,7 +216,9 @@ class TicketViewSet(viewsets.ModelViewSet):
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(methods=["GET"], responses=AttachmentSerializer(many=True))
+    @extend_schema(
+        methods=["GET"], responses=AttachmentSerializer(many=True), filters=False
+    )
     @extend_schema(
         methods=["POST"],
         request={"multipart/form-data": AttachmentSerializer},
@@ -249,7 +254,9 @@ class TicketViewSet(viewsets.ModelViewSet):
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(methods=["GET"], responses=TimeEntrySerializer(many=True))
+    @extend_schema(
+        methods=["GET"], responses=TimeEntrySerializer(many=True), filters=False
+    )
     @extend_schema(
         methods=["POST"],
         request=TicketTimeEntrySerializer,
