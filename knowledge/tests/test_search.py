@@ -433,3 +433,43 @@ def test_postgres_search_count_in_autocommit_leaves_no_setting(editor):
     with connection.cursor() as cursor:
         cursor.execute("SHOW enable_seqscan")
         assert cursor.fetchone()[0] == "on"
+
+
+@on_postgres
+@pytest.mark.parametrize("role", ["reader", "Technician"])
+def test_postgres_api_search_embedded_tickets_follow_every_staff_scope(
+    world, admin_user, make_user, role
+):
+    """Staff who may see no ticket (a KB reader without ticket rights: the
+    ticket scope is an empty set) or only some (a technician: own and
+    department tickets) still find the articles, with exactly the linked
+    tickets they may open."""
+    from django.contrib.auth.models import Permission
+    from rest_framework.test import APIClient
+
+    from accounts.models import Department
+    from tickets.tests.factories import TicketFactory
+
+    department = Department.objects.create(name="Service desk")
+    if role == "reader":
+        user = make_user(department=department)
+        user.user_permissions.add(Permission.objects.get(codename="view_article"))
+    else:
+        user = make_user(role, department=department)
+    mine = TicketFactory(company=world["a"], department=department)
+    other = TicketFactory(company=world["a"])
+    ArticleFactory(
+        title="Cormorant drill", author=admin_user, related_tickets=[mine, other]
+    )
+    api = APIClient()
+    api.force_authenticate(user)
+    found = api.get("/api/knowledge", {"q": "cormorant"}).json()["results"]
+    listed = [
+        a
+        for a in api.get("/api/knowledge").json()["results"]
+        if a["title"] == "Cormorant drill"
+    ]
+    assert [a["title"] for a in found] == ["Cormorant drill"]
+    tickets = [t["id"] for t in found[0]["related_tickets"]]
+    assert tickets == [t["id"] for t in listed[0]["related_tickets"]]
+    assert tickets == ([] if role == "reader" else [mine.pk])
