@@ -313,7 +313,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "nexus.schema.ListOnGetAutoSchema",
     "EXCEPTION_HANDLER": "nexus.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         # Two counters per caller, one cache round trip (DRF's keep a list).

@@ -9,8 +9,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
-from nexus.schema import ListOnGetAutoSchema
-
 from ..fleet import (
     cancel_job,
     create_enrolment_token,
@@ -235,7 +233,6 @@ class FleetJobViewSet(
 ):
     """Remote jobs and their results (kept as the audit of who ran what)."""
 
-    schema = ListOnGetAutoSchema()  # create answers with a plain list, not a page
     queryset = FleetJob.objects.none()
     serializer_class = FleetJobSerializer
     filterset_fields = ["company", "agent", "status", "kind", "schedule", "batch"]

@@ -2,7 +2,12 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -101,20 +106,23 @@ class TagViewSet(viewsets.ModelViewSet):
         return Tag.objects.visible_to(self.request.user).for_api()
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter(
-            "q",
-            str,
-            description=_(
-                "Full-text search, best first: articles with the words in the "
-                "title, then in the title or summary, then in the body or an "
-                "attachment (by popularity); `snippet` highlights the hits. "
-                "With `q`, `count` stops at 1000 (a larger result is reported "
-                "as 1000, and `next` ends there): narrow the search to go further."
-            ),
-        )
-    ]
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "q",
+                str,
+                description=_(
+                    "Full-text search, best first: articles with the words in "
+                    "the title, then in the title or summary, then in the body "
+                    "or an attachment (by popularity); `snippet` highlights the "
+                    "hits. With `q`, `count` stops at 1000 (a larger result is "
+                    "reported as 1000, and `next` ends there): narrow the "
+                    "search to go further."
+                ),
+            )
+        ]
+    )
 )
 class ArticleViewSet(viewsets.ModelViewSet):
     """Knowledge-base articles. `?q=` searches (best first, with `snippet`; the
@@ -150,7 +158,14 @@ class ArticleViewSet(viewsets.ModelViewSet):
         delete_article(instance)
 
     @extend_schema(responses=ArticleVersionSerializer(many=True))
-    @action(detail=True, methods=["get"], permission_classes=[CanEditArticles])
+    @action(
+        detail=True,
+        methods=["get"],
+        permission_classes=[CanEditArticles],
+        # The whole history as a plain list (the schema said a filtered page).
+        filter_backends=[],
+        pagination_class=None,
+    )
     def versions(self, request, pk=None):
         article = self.get_object()
         versions = ArticleVersion.objects.filter(article=article).for_api()
@@ -209,6 +224,9 @@ class ArticleViewSet(viewsets.ModelViewSet):
         methods=["get", "post"],
         permission_classes=[ReadOrEditArticles],
         parser_classes=[MultiPartParser, FormParser],
+        # All of an article's files as a plain list (the schema said a page).
+        filter_backends=[],
+        pagination_class=None,
     )
     def attachments(self, request, pk=None):
         article = self.get_object()
