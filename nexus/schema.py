@@ -76,26 +76,37 @@ def register_enum_names() -> None:
                 overrides.setdefault(f"{name}Enum", f"{module.__name__}.{name}")
 
 
-def nullable_source(field) -> bool:
-    """Whether a nested serializer field reads a nullable model field (`department`
-    of a user without one, `company.plan`): its value is then `null`, not an object."""
+def _source_fields(field):
+    """The model fields along a serializer field's source path (`job.name`: the
+    job foreign key, then the job's name), ending with None where the path
+    leaves the models (a property, a computed value, `source="*"`)."""
     parent = getattr(field, "parent", None)
     model = getattr(getattr(parent, "Meta", None), "model", None)
     source_attrs = getattr(field, "source_attrs", None)
     if model is None or not source_attrs or field.source == "*":
-        return False
+        yield None
+        return
     for attr in source_attrs:
         if model is None:
-            return False
+            yield None
+            return
         try:
             model_field = model._meta.get_field(attr)
         except FieldDoesNotExist:
-            return False
-        if not model_field.concrete:
+            yield None
+            return
+        yield model_field
+        model = model_field.related_model
+
+
+def nullable_source(field) -> bool:
+    """Whether a nested serializer field reads a nullable model field (`department`
+    of a user without one, `company.plan`): its value is then `null`, not an object."""
+    for model_field in _source_fields(field):
+        if model_field is None or not model_field.concrete:
             return False
         if model_field.null:
             return True
-        model = model_field.related_model
     return False
 
 
@@ -163,20 +174,10 @@ def drop_unicode_slug_patterns(result, generator, request, public):
 def source_model_field(field):
     """The model field a serializer field reads (`author_email`, `job.name`), or
     None for computed values."""
-    parent = getattr(field, "parent", None)
-    model = getattr(getattr(parent, "Meta", None), "model", None)
-    source_attrs = getattr(field, "source_attrs", None)
-    if model is None or not source_attrs or field.source == "*":
-        return None
     model_field = None
-    for attr in source_attrs:
-        if model is None:
+    for model_field in _source_fields(field):
+        if model_field is None:
             return None
-        try:
-            model_field = model._meta.get_field(attr)
-        except FieldDoesNotExist:
-            return None
-        model = model_field.related_model
     return model_field
 
 
