@@ -1,4 +1,6 @@
-"""Hooks for the project-wide tests."""
+"""Hooks and shared fixtures for the project-wide tests."""
+
+import pytest
 
 
 def pytest_collection_modifyitems(items):
@@ -16,3 +18,21 @@ def pytest_collection_modifyitems(items):
         node_id = getattr(item, "_id", None)
         if label and node_id is not None and node_id.params is None:
             item._id = node_id.with_params(label)
+
+
+@pytest.fixture(scope="session")
+def openapi_schema():
+    """The public OpenAPI schema, generated once per test process (read only)."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+@pytest.fixture(scope="session")
+def components(openapi_schema):
+    return openapi_schema["components"]["schemas"]
+
+
+@pytest.fixture(scope="session")
+def paths(openapi_schema):
+    return openapi_schema["paths"]

@@ -4,16 +4,8 @@ with `"monthly_price": 0` was reported as a schema-violating body accepted, and
 the projects seed posts `"budget": 100000`). Responses stay strings."""
 
 import pytest
-from drf_spectacular.generators import SchemaGenerator
 
 from companies.tests.factories import CreditAccountFactory, PlanFactory
-
-
-@pytest.fixture(scope="module")
-def components():
-    return SchemaGenerator().get_schema(request=None, public=True)["components"][
-        "schemas"
-    ]
 
 
 @pytest.mark.parametrize(

@@ -3,14 +3,8 @@ the list's search, filter or page parameters (the default schema class is
 nexus.schema.ListOnGetAutoSchema; knowledge's `q` is declared on its list only)."""
 
 import pytest
-from drf_spectacular.generators import SchemaGenerator
 
 LIST_ONLY = {"q", "search", "ordering", "limit", "offset", "cursor", "page"}
-
-
-@pytest.fixture(scope="module")
-def paths():
-    return SchemaGenerator().get_schema(request=None, public=True)["paths"]
 
 
 def test_knowledge_search_parameter_is_on_the_list_only(paths):

@@ -3,16 +3,8 @@
 schema promised an object, e.g. the department of a user without one)."""
 
 import pytest
-from drf_spectacular.generators import SchemaGenerator
 
 from accounts.choices import Role
-
-
-@pytest.fixture(scope="module")
-def components():
-    return SchemaGenerator().get_schema(request=None, public=True)["components"][
-        "schemas"
-    ]
 
 
 @pytest.mark.parametrize(

@@ -5,16 +5,8 @@ by the schema's `^[-\\w]+$`, which is ASCII in OpenAPI's ECMA-262 regexes)."""
 import re
 
 import pytest
-from drf_spectacular.generators import SchemaGenerator
 
 from accounts.choices import Role
-
-
-@pytest.fixture(scope="module")
-def components():
-    return SchemaGenerator().get_schema(request=None, public=True)["components"][
-        "schemas"
-    ]
 
 
 @pytest.mark.parametrize(
