@@ -121,6 +121,20 @@ def raw_value_errors(filterset) -> dict[str, list[str]]:
     return found
 
 
+def boolean_param(query_params, name: str) -> bool | None:
+    """A boolean query parameter read outside a FilterSet (an action's switch),
+    with the filters' rules and messages: given once, `true`/`false` (or 1/0).
+    None when it is absent."""
+    values = query_params.getlist(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise exceptions.ValidationError({name: [_("Give this parameter once.")]})
+    if values[0] not in BOOLEAN_VALUES | {"1", "0"}:
+        raise exceptions.ValidationError({name: [_("Must be true or false.")]})
+    return values[0] in ("true", "True", "1")
+
+
 def times_in_utc(cleaned_data: dict) -> dict[str, list[str]]:
     """Turn each date-time value into UTC, in place; messages for those that fall
     outside the years a date-time can hold once turned."""

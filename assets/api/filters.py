@@ -4,6 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import AssetStatus, LicenceStatus
+from ..fleet_models import FleetAlert
 from ..models import Asset, Licence, LicenceAssignment, Software
 
 
@@ -93,3 +94,21 @@ class LicenceAssignmentFilterSet(django_filters.FilterSet):
             "user": ["exact"],
             "contact": ["exact"],
         }
+
+
+class FleetAlertFilterSet(django_filters.FilterSet):
+    open = django_filters.BooleanFilter(
+        method="filter_open",
+        label=_("open"),
+        help_text=_("Only alerts not resolved yet (true) or only resolved ones."),
+    )
+
+    class Meta:
+        model = FleetAlert
+        fields = ["kind", "agent"]
+
+    def filter_open(self, queryset, name, value):
+        open_alerts = queryset.open()
+        return (
+            open_alerts if value else queryset.exclude(pk__in=open_alerts.values("pk"))
+        )

@@ -30,6 +30,7 @@ from ..fleet_models import (
     FleetJob,
     JobSchedule,
 )
+from .filters import FleetAlertFilterSet
 from .fleet_auth import AgentKeyAuthentication, AgentRateThrottle, IsAgent
 from .fleet_serializers import (
     AgentJobSerializer,
@@ -310,14 +311,11 @@ class JobScheduleViewSet(viewsets.ModelViewSet):
 class FleetAlertViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = FleetAlert.objects.none()
     serializer_class = FleetAlertSerializer
-    filterset_fields = ["kind", "agent"]
+    filterset_class = FleetAlertFilterSet
     ordering_fields = ["created_at"]
 
     def get_queryset(self):
-        queryset = FleetAlert.objects.visible_to(self.request.user).for_api()
-        if self.request.query_params.get("open") in ("1", "true"):
-            queryset = queryset.open()
-        return queryset
+        return FleetAlert.objects.visible_to(self.request.user).for_api()
 
 
 class AlertRuleViewSet(viewsets.ModelViewSet):

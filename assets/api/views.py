@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from nexus.filters import boolean_param
 from nexus.renderers import renders_fragments
 
 from ..models import Asset, Licence, LicenceAssignment, Software
@@ -146,9 +147,6 @@ REVEAL_PARAMETER = OpenApiParameter(
 )
 
 
-REVEAL_VALUES = frozenset({"true", "false", "1", "0"})
-
-
 class LicenceViewSet(viewsets.ModelViewSet):
     """Licences; keys are masked unless revealed by someone who may change them."""
 
@@ -164,24 +162,11 @@ class LicenceViewSet(viewsets.ModelViewSet):
     def _may_reveal(self) -> bool:
         return self.request.user.has_perm("assets.change_licence")
 
-    def _reveal_asked(self) -> bool:
-        """`?reveal=` read as the boolean the schema says; anything else is a 400
-        (`?reveal=null&reveal=null` used to be a silent "no")."""
-        values = self.request.query_params.getlist("reveal")
-        if not values:
-            return False
-        if len(values) > 1:
-            raise serializers.ValidationError(
-                {"reveal": [_("Give this parameter once.")]}
-            )
-        value = values[0].lower()
-        if value not in REVEAL_VALUES:
-            raise serializers.ValidationError({"reveal": [_("Must be true or false.")]})
-        return value in ("1", "true")
-
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        if self.action == "retrieve" and self._reveal_asked():
+        if self.action == "retrieve" and boolean_param(
+            self.request.query_params, "reveal"
+        ):
             if not self._may_reveal():
                 raise PermissionDenied(_("You may not see licence keys."))
             context["reveal_key"] = True

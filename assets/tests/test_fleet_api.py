@@ -372,3 +372,27 @@ def test_queue_jobs_schema_is_the_plain_list_it_answers_with():
     assert {"limit", "offset", "status"} <= {p["name"] for p in listing["parameters"]}
     page = listing["responses"]["200"]["content"]["application/json"]["schema"]
     assert page == {"$ref": "#/components/schemas/PaginatedFleetJobList"}
+
+
+def test_fleet_alerts_filter_open_and_resolved(tech_api):
+    _agent, client = enrolled()
+    client.post("/api/fleet/ingest", telemetry(disk_percent=91))
+    client.post("/api/fleet/ingest", telemetry(disk_percent=40))  # resolves it
+    client.post("/api/fleet/ingest", telemetry(disk_percent=93))  # a new one
+    ids = {
+        value: [
+            a["id"]
+            for a in tech_api.get("/api/fleet-alerts", {"open": value}).json()[
+                "results"
+            ]
+        ]
+        for value in ("true", "false")
+    }
+    open_alert = FleetAlert.objects.get(resolved_at__isnull=True)
+    resolved = FleetAlert.objects.get(resolved_at__isnull=False)
+    assert ids == {"true": [open_alert.pk], "false": [resolved.pk]}
+    assert len(tech_api.get("/api/fleet-alerts").json()["results"]) == 2
+    for bad in ({"open": "yes"}, {"open": ""}, {"open": ["true", "true"]}):
+        response = tech_api.get("/api/fleet-alerts", bad)
+        assert response.status_code == 400
+        assert "open" in response.json()

@@ -285,9 +285,6 @@ class TicketTimeEntrySerializer(TimeEntrySerializer):
     # and a body naming one reached log_time() twice (a 500).
     ticket = serializers.PrimaryKeyRelatedField(read_only=True)
 
-    class Meta(TimeEntrySerializer.Meta):
-        read_only_fields = [*TimeEntrySerializer.Meta.read_only_fields, "ticket"]
-
 
 class CannedResponseSerializer(serializers.ModelSerializer):
     department_id = VisiblePKField(
