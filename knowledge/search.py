@@ -17,7 +17,7 @@ from django.contrib.postgres.search import (
     SearchVector,
     TrigramWordSimilarity,
 )
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.db import connections
 from django.db.models import (
     Case,
@@ -433,7 +433,10 @@ def count_search(queryset) -> int:
     capped = queryset._chain()
     capped._search_tiers = None
     capped = capped.order_by().values("pk")[:SEARCH_COUNT_CAP]
-    sql, params = capped.query.get_compiler(using=capped.db).as_sql()
+    try:
+        sql, params = capped.query.get_compiler(using=capped.db).as_sql()
+    except EmptyResultSet:  # filtered to nothing after the search (pk__in=[])
+        return 0
     with connections[capped.db].cursor() as cursor:
         cursor.execute(
             "SET LOCAL enable_seqscan = off; "

@@ -473,3 +473,13 @@ def test_postgres_api_search_embedded_tickets_follow_every_staff_scope(
     tickets = [t["id"] for t in found[0]["related_tickets"]]
     assert tickets == [t["id"] for t in listed[0]["related_tickets"]]
     assert tickets == ([] if role == "reader" else [mine.pk])
+
+
+@on_postgres
+def test_postgres_search_filtered_to_nothing_counts_zero(editor):
+    for n in range(2):
+        ArticleFactory(title=f"Shearwater {n}", author=editor)
+    searched = Article.objects.all().search("shearwater")
+    assert searched.count() == 2
+    assert searched.filter(pk__in=[]).count() == 0
+    assert list(searched.filter(pk__in=[])[:20]) == []
